@@ -1,0 +1,88 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Envelope is the one message format every transport carries. TS is the message's
+// SCHEDULED publish time in Unix nanoseconds: a load generator that stamps the
+// schedule (not the moment it got round to sending) keeps stalls visible in the
+// latency tail instead of hiding them (coordinated omission).
+type Envelope struct {
+	Seq   uint64 `json:"seq"`
+	TS    int64  `json:"ts"`
+	Topic string `json:"topic,omitempty"`
+	Event string `json:"event,omitempty"`
+	Data  string `json:"data"`
+}
+
+// ErrNotEnvelope reports JSON that is not an envelope object.
+var ErrNotEnvelope = errors.New("not an envelope")
+
+// AppendJSON appends the compact JSON encoding of e to dst. It never emits a raw
+// newline, so the result is a valid NDJSON line and a single SSE data line.
+func (e Envelope) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"seq":`...)
+	dst = strconv.AppendUint(dst, e.Seq, 10)
+	dst = append(dst, `,"ts":`...)
+	dst = strconv.AppendInt(dst, e.TS, 10)
+	if e.Topic != "" {
+		dst = append(dst, `,"topic":`...)
+		dst = appendJSONString(dst, e.Topic)
+	}
+	if e.Event != "" {
+		dst = append(dst, `,"event":`...)
+		dst = appendJSONString(dst, e.Event)
+	}
+	dst = append(dst, `,"data":`...)
+	dst = appendJSONString(dst, e.Data)
+	return append(dst, '}')
+}
+
+// DecodeEnvelope parses one JSON envelope. Unknown fields are ignored so servers
+// that add their own fields still work; a missing seq or ts is an error because
+// neither loss nor latency can be measured without them.
+func DecodeEnvelope(b []byte) (Envelope, error) {
+	var raw struct {
+		Seq   *uint64 `json:"seq"`
+		TS    *int64  `json:"ts"`
+		Topic string  `json:"topic"`
+		Event string  `json:"event"`
+		Data  string  `json:"data"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %w", ErrNotEnvelope, err)
+	}
+	if raw.Seq == nil || raw.TS == nil {
+		return Envelope{}, fmt.Errorf("%w: missing seq or ts in %.64q", ErrNotEnvelope, b)
+	}
+	return Envelope{Seq: *raw.Seq, TS: *raw.TS, Topic: raw.Topic, Event: raw.Event, Data: raw.Data}, nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 is replaced with
+// U+FFFD, as encoding/json does, so the output always decodes.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			dst = append(dst, '\\', byte(r))
+		case r == '\n':
+			dst = append(dst, '\\', 'n')
+		case r == '\r':
+			dst = append(dst, '\\', 'r')
+		case r == '\t':
+			dst = append(dst, '\\', 't')
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			dst = append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+		default:
+			dst = append(dst, string(r)...)
+		}
+	}
+	return append(dst, '"')
+}
