@@ -86,3 +86,14 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+// Payload returns an n-byte ASCII filler for an envelope's data field, so a
+// configured payload size is the size on the wire (no escaping).
+func Payload(n int) string {
+	const pattern = "pushbench-"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = pattern[i%len(pattern)]
+	}
+	return string(b)
+}

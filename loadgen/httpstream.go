@@ -1,0 +1,142 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"slices"
+	"time"
+)
+
+// NewStreamTransport returns the HTTP transport the chunked and SSE clients of
+// one run share: each streaming response holds its own TCP connection,
+// compression is off (a gzip layer would buffer the stream), no proxy is used,
+// and HTTP/2 is not negotiated, so one connection is one stream.
+func NewStreamTransport() *http.Transport {
+	return &http.Transport{
+		DialContext:        (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		DisableCompression: true,
+		TLSNextProto:       map[string]func(string, *tls.Conn) http.RoundTripper{},
+		IdleConnTimeout:    time.Second,
+	}
+}
+
+// dialStream opens a GET stream and checks its status and media type. The
+// response body lives until ctx ends.
+func dialStream(ctx context.Context, url, accept string, wantTypes []string, opts DialOptions) (*http.Response, Timings, error) {
+	start := opts.Clock.Now()
+	var tm Timings
+	trace := &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				tm.TCP = opts.Clock.Now() - start
+			}
+		},
+	}
+	reqCtx, cancel := context.WithCancel(ctx)
+	timer := time.AfterFunc(opts.ConnectTimeout, cancel)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(reqCtx, trace), http.MethodGet, url, nil)
+	if err != nil {
+		timer.Stop()
+		cancel()
+		return nil, tm, &DialError{URL: url, Phase: "request", Err: err}
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("Cache-Control", "no-store")
+	resp, err := opts.HTTP.RoundTrip(req)
+	if err != nil {
+		timer.Stop()
+		cancel()
+		if ctx.Err() == nil && reqCtx.Err() != nil {
+			return nil, tm, dialTimeoutError(url, opts.ConnectTimeout, err)
+		}
+		phase := "handshake"
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			phase = "tcp"
+		}
+		return nil, tm, &DialError{URL: url, Phase: phase, Err: err}
+	}
+	if !timer.Stop() {
+		resp.Body.Close()
+		cancel()
+		return nil, tm, dialTimeoutError(url, opts.ConnectTimeout, context.DeadlineExceeded)
+	}
+	// From here the stream lives as long as ctx; release reqCtx with it.
+	context.AfterFunc(ctx, cancel)
+	tm.Ready = opts.Clock.Now() - start
+	if resp.StatusCode != http.StatusOK {
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		resp.Body.Close()
+		cancel()
+		return nil, tm, &DialError{URL: url, Phase: "status", Err: fmt.Errorf("expected 200, got %s: %q", resp.Status, snippet)}
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if !slices.Contains(wantTypes, mt) {
+		resp.Body.Close()
+		cancel()
+		got := ct
+		if got == "" {
+			got = "no Content-Type"
+		}
+		return nil, tm, &DialError{URL: url, Phase: "content-type", Err: fmt.Errorf("expected %s, got %s", wantTypes[0], got)}
+	}
+	return resp, tm, nil
+}
+
+// streamConn reads framed messages from a streaming HTTP body. feed turns raw
+// bytes into messages (NDJSON lines or SSE events), keeping partial frames
+// across reads.
+type streamConn struct {
+	body    io.ReadCloser
+	clock   Clock
+	buf     []byte
+	feed    func(p []byte, emit func(msg []byte)) error
+	pending [][]byte
+	at      time.Duration
+	err     error
+	bytes   int64
+}
+
+func newStreamConn(body io.ReadCloser, clock Clock, feed func([]byte, func([]byte)) error) *streamConn {
+	return &streamConn{body: body, clock: clock, buf: make([]byte, 4096), feed: feed}
+}
+
+func (c *streamConn) Read() ([]byte, time.Duration, error) {
+	for len(c.pending) == 0 {
+		if c.err != nil {
+			return nil, 0, c.err
+		}
+		n, err := c.body.Read(c.buf)
+		at := c.clock.Now()
+		if n > 0 {
+			c.bytes += int64(n)
+			c.at = at
+			if ferr := c.feed(c.buf[:n], func(msg []byte) {
+				c.pending = append(c.pending, append([]byte(nil), msg...))
+			}); ferr != nil {
+				c.err = fmt.Errorf("framing: %w", ferr)
+			}
+		}
+		if err != nil && c.err == nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			c.err = err
+		}
+	}
+	msg := c.pending[0]
+	c.pending = c.pending[1:]
+	return msg, c.at, nil
+}
+
+func (c *streamConn) Write([]byte) error { return ErrReceiveOnly }
+func (c *streamConn) BytesRead() int64   { return c.bytes }
+func (c *streamConn) Close() error       { return c.body.Close() }

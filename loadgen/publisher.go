@@ -1,0 +1,108 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gorilla/websocket"
+)
+
+// publisher sends fan-out messages to the server under test. publish must not
+// wait for the server to process a message (the schedule is open-loop); a
+// publisher that cannot keep up shows as send lag and latency, never as a
+// slower schedule.
+type publisher interface {
+	publish(msg []byte) error
+	// close waits for in-flight publishes and releases the connection.
+	close()
+}
+
+// dialPublisher connects to url: ws:// or wss:// pipelines envelopes over one
+// WebSocket, http:// or https:// POSTs each one with up to 64 in flight.
+// onError receives failures of asynchronous publishes.
+func dialPublisher(ctx context.Context, url string, opts DialOptions, onError func(error)) (publisher, error) {
+	switch {
+	case strings.HasPrefix(url, "ws://"), strings.HasPrefix(url, "wss://"):
+		conn, _, err := dialWebSocket(ctx, url, opts)
+		if err != nil {
+			return nil, fmt.Errorf("publisher: %w", err)
+		}
+		p := &wsPublisher{conn: conn, readDone: make(chan struct{})}
+		// Read so gorilla answers the server's pings and sees its close.
+		go func() {
+			defer close(p.readDone)
+			for {
+				if _, _, err := conn.NextReader(); err != nil {
+					return
+				}
+			}
+		}()
+		return p, nil
+	case strings.HasPrefix(url, "http://"), strings.HasPrefix(url, "https://"):
+		return &httpPublisher{ctx: ctx, url: url, client: &http.Client{Transport: opts.HTTP},
+			slots: make(chan struct{}, 64), onError: onError}, nil
+	}
+	return nil, fmt.Errorf("publisher URL %q: want ws://, wss://, http:// or https://", url)
+}
+
+type wsPublisher struct {
+	conn     *websocket.Conn
+	readDone chan struct{}
+}
+
+func (p *wsPublisher) publish(msg []byte) error {
+	if err := p.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		return fmt.Errorf("publish over %s: %w", p.conn.RemoteAddr(), err)
+	}
+	return nil
+}
+
+func (p *wsPublisher) close() {
+	p.conn.Close()
+	<-p.readDone
+}
+
+type httpPublisher struct {
+	ctx     context.Context
+	url     string
+	client  *http.Client
+	slots   chan struct{}
+	wg      sync.WaitGroup
+	onError func(error)
+}
+
+func (p *httpPublisher) publish(msg []byte) error {
+	select {
+	case p.slots <- struct{}{}:
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	}
+	p.wg.Add(1)
+	go func() {
+		defer func() { <-p.slots; p.wg.Done() }()
+		req, err := http.NewRequestWithContext(p.ctx, http.MethodPost, p.url, bytes.NewReader(msg))
+		if err != nil {
+			p.onError(err)
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := p.client.Do(req)
+		if err != nil {
+			p.onError(fmt.Errorf("POST %s: %w", p.url, err))
+			return
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			p.onError(fmt.Errorf("POST %s: %s: %q", p.url, resp.Status, body))
+		}
+	}()
+	return nil
+}
+
+func (p *httpPublisher) close() { p.wg.Wait() }

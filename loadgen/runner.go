@@ -1,0 +1,385 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pushbench/pushbench/internal/wire"
+	"github.com/pushbench/pushbench/results"
+)
+
+// plan is the message schedule, fixed once every connection has been dialled and
+// shared read-only with the connection goroutines.
+type plan struct {
+	schedule    Pacer         // event i is sequence number i+1
+	total       int64         // warm-up plus measured events
+	firstSeq    uint64        // first measured sequence number
+	measured    int64         // measured events
+	windowStart time.Duration // clock reading where measurement begins
+	windowEnd   time.Duration
+}
+
+// run is the state of one transport's run.
+type run struct {
+	opts  Options
+	tr    Transport
+	clock Clock
+	dial  DialOptions
+	rec   *recorder
+	log   *slog.Logger
+
+	dialed   sync.WaitGroup // every dial attempt has finished
+	live     sync.WaitGroup // every connection goroutine has ended
+	planned  chan struct{}  // closed once plan is set
+	plan     plan
+	sendDone sync.WaitGroup // echo writers
+
+	ready, failed, dropped, complete atomic.Int64
+	conns                            []*connState
+}
+
+// connState is one connection's own counters, touched only by its goroutines
+// until the run collects them after they end.
+type connState struct {
+	id      int
+	shard   *shard
+	conn    Conn
+	tracker seqTracker
+	foreign int64
+	bytesIn int64
+	// echo writer counts (its own goroutine)
+	sent, sendErrors, bytesOut int64
+}
+
+// Run drives one transport with the workload in opts and returns what it
+// measured. It fails early, naming the URL and phase, when the target cannot be
+// reached at all; once load has started, errors are counted in the result.
+func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.TransportResult, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	clock := NewClock()
+	r := &run{
+		opts:    opts,
+		tr:      Transports()[opts.Transport],
+		clock:   clock,
+		dial:    NewDialOptions(clock, opts.ConnectTimeout),
+		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
+		log:     log,
+		planned: make(chan struct{}),
+	}
+	if t, ok := r.dial.HTTP.(interface{ CloseIdleConnections() }); ok {
+		defer t.CloseIdleConnections()
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	if err := r.preflight(runCtx); err != nil {
+		return nil, err
+	}
+	var pub publisher
+	if opts.Pattern == PatternFanout {
+		var err error
+		pub, err = dialPublisher(runCtx, opts.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+		if err != nil {
+			return nil, err
+		}
+		defer pub.close()
+	}
+
+	started := clock.Now()
+	r.openConnections(runCtx)
+	r.dialed.Wait()
+	if err := ctx.Err(); err != nil {
+		cancel()
+		r.live.Wait()
+		return nil, fmt.Errorf("%s: interrupted while connecting: %w", opts.Transport, err)
+	}
+	log.Info("connections open", "transport", opts.Transport, "ready", r.ready.Load(), "failed", r.failed.Load(),
+		"took", (clock.Now() - started).Round(time.Millisecond))
+
+	r.plan = r.makePlan()
+	probeCtx, stopProbe := context.WithCancel(runCtx)
+	timerLag := results.NewHistogram()
+	probeDone := make(chan struct{})
+	go func() { defer close(probeDone); probeTimerLag(probeCtx, clock, timerLag) }()
+	close(r.planned)
+	if opts.Pattern == PatternEcho {
+		for _, cs := range r.conns {
+			if cs.conn != nil {
+				r.sendDone.Add(1)
+				go r.echoWriter(runCtx, cs.conn, cs)
+			}
+		}
+	}
+
+	var cpuStart, wallStart time.Duration
+	measureStart := func() { cpuStart, wallStart = cpuTime(), clock.Now() }
+	if opts.Pattern == PatternFanout {
+		counts := &connState{id: -1}
+		r.publish(runCtx, pub, measureStart, counts)
+		r.conns = append(r.conns, counts)
+	} else {
+		clock.SleepUntil(runCtx, r.plan.windowStart)
+		measureStart()
+		r.sendDone.Wait()
+	}
+	cpuUsed, wall := cpuTime()-cpuStart, clock.Now()-wallStart
+	stopProbe()
+	<-probeDone
+
+	r.drain(runCtx)
+	cancel()
+	r.live.Wait()
+	return r.result(judge(opts.Worker.Index, cpuUsed, wall, timerLag)), nil
+}
+
+// preflight dials one connection so an unreachable or wrong target fails in
+// milliseconds with one clear error instead of thousands.
+func (r *run) preflight(ctx context.Context) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	conn, _, err := r.tr.Dial(pctx, r.opts.URL, r.dial)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.opts.Transport, err)
+	}
+	return conn.Close()
+}
+
+// openConnections starts one goroutine per connection on an open-loop ramp.
+func (r *run) openConnections(ctx context.Context) {
+	ramp := Pacer{Start: r.clock.Now(), Rate: r.opts.Ramp}
+	for i := range r.opts.Connections {
+		if !r.clock.SleepUntil(ctx, ramp.At(int64(i))) {
+			return
+		}
+		cs := &connState{id: i, shard: r.rec.shard(i)}
+		r.conns = append(r.conns, cs)
+		r.dialed.Add(1)
+		r.live.Add(1)
+		go r.runConn(ctx, cs)
+	}
+}
+
+func (r *run) makePlan() plan {
+	s := Pacer{Start: r.clock.Now() + 50*time.Millisecond, Rate: r.opts.Rate}
+	windowStart := s.Start + r.opts.Warmup
+	first, n := s.Window(windowStart, r.opts.Duration)
+	return plan{
+		schedule:    s,
+		total:       first + n,
+		firstSeq:    uint64(first) + 1,
+		measured:    n,
+		windowStart: windowStart,
+		windowEnd:   windowStart + r.opts.Duration,
+	}
+}
+
+// envelope builds the message for schedule index i.
+func (r *run) envelope(buf []byte, s Pacer, i int64, payload string) []byte {
+	return wire.Envelope{Seq: uint64(i) + 1, TS: r.clock.UnixNano(s.At(i)), Topic: r.opts.Topic, Data: payload}.AppendJSON(buf[:0])
+}
+
+// publish runs the fan-out schedule. Each message is stamped with its scheduled
+// time; when the publisher falls behind it sends at once and the lateness shows
+// in send_lag and in every receiver's latency.
+func (r *run) publish(ctx context.Context, pub publisher, measureStart func(), counts *connState) {
+	payload := wire.Payload(r.opts.PayloadBytes)
+	p := r.plan
+	lag := r.rec.shard(0)
+	var buf []byte
+	for i := int64(0); i < p.total; i++ {
+		at := p.schedule.At(i)
+		if !r.clock.SleepUntil(ctx, at) {
+			return
+		}
+		if uint64(i)+1 == p.firstSeq {
+			measureStart()
+		}
+		buf = r.envelope(buf, p.schedule, i, payload)
+		err := pub.publish(buf)
+		measured := uint64(i)+1 >= p.firstSeq
+		if measured {
+			lag.record(results.HistSendLag, r.clock.Now()-at)
+			if err != nil {
+				counts.sendErrors++
+			} else {
+				counts.sent++
+				counts.bytesOut += int64(len(buf))
+			}
+		}
+		if err != nil {
+			r.rec.errs.add("publish", err)
+		}
+	}
+	if p.measured == 0 {
+		measureStart()
+	}
+}
+
+// drain waits until every ready connection has every measured message, or the
+// drain time after the window ends has passed; what has not arrived by then is
+// lost.
+func (r *run) drain(ctx context.Context) {
+	deadline := r.plan.windowEnd + r.opts.Drain
+	for r.complete.Load() < r.ready.Load()-r.dropped.Load() && r.clock.Now() < deadline {
+		if !r.clock.SleepUntil(ctx, min(deadline, r.clock.Now()+5*time.Millisecond)) {
+			return
+		}
+	}
+}
+
+func (r *run) runConn(ctx context.Context, cs *connState) {
+	defer r.live.Done()
+	start := r.clock.Now()
+	conn, tm, err := r.tr.Dial(ctx, r.opts.URL, r.dial)
+	if err != nil {
+		r.failed.Add(1)
+		class := "connect"
+		var de *DialError
+		if errors.As(err, &de) {
+			class = "connect/" + de.Phase
+		}
+		if ctx.Err() == nil {
+			r.rec.errs.add(class, err)
+		}
+		r.dialed.Done()
+		return
+	}
+	defer conn.Close()
+	cs.shard.record(results.HistConnect, tm.Ready)
+	if tm.TCP > 0 {
+		cs.shard.record(results.HistTCPConnect, tm.TCP)
+	}
+	cs.conn = conn // read by Run after dialed.Wait, to start echo writers
+	r.ready.Add(1)
+	r.dialed.Done()
+
+	select {
+	case <-r.planned:
+	case <-ctx.Done():
+		return
+	}
+	p := r.plan
+	cs.tracker = newSeqTracker(p.firstSeq, uint64(p.measured))
+	if p.measured == 0 {
+		r.complete.Add(1)
+	}
+	r.readLoop(ctx, conn, cs, start)
+	cs.bytesIn = conn.BytesRead()
+}
+
+func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time.Duration) {
+	p := r.plan
+	first := true
+	for {
+		msg, at, err := conn.Read()
+		if err != nil {
+			if ctx.Err() == nil {
+				r.dropped.Add(1)
+				r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.opts.URL, err))
+			}
+			return
+		}
+		env, err := wire.DecodeEnvelope(msg)
+		if err != nil {
+			r.rec.errs.add("decode", fmt.Errorf("%s: %w", r.opts.URL, err))
+			continue
+		}
+		if env.Topic != r.opts.Topic {
+			cs.foreign++
+			continue
+		}
+		if first {
+			cs.shard.record(results.HistFirstMessage, at-start)
+			first = false
+		}
+		if cs.tracker.observe(env.Seq) {
+			cs.shard.delivered(at-r.clock.FromUnixNano(env.TS), at-p.windowStart)
+			if cs.tracker.complete() {
+				r.complete.Add(1)
+			}
+		}
+	}
+}
+
+// echoWriter is the connection's one writer (runConn is its one reader). It
+// sends this connection's own open-loop schedule, offset by a phase
+// so the connections' sends spread evenly over each interval.
+func (r *run) echoWriter(ctx context.Context, conn Conn, cs *connState) {
+	defer r.sendDone.Done()
+	p := r.plan
+	phase := time.Duration(float64(time.Second) / r.opts.Rate * float64(cs.id) / float64(r.opts.Connections))
+	s := Pacer{Start: p.schedule.Start + phase, Rate: p.schedule.Rate}
+	payload := wire.Payload(r.opts.PayloadBytes)
+	var buf []byte
+	for i := int64(0); i < p.total; i++ {
+		at := s.At(i)
+		if !r.clock.SleepUntil(ctx, at) {
+			return
+		}
+		buf = r.envelope(buf, s, i, payload)
+		err := conn.Write(buf)
+		if uint64(i)+1 >= p.firstSeq {
+			cs.shard.record(results.HistSendLag, r.clock.Now()-at)
+			if err != nil {
+				cs.sendErrors++
+			} else {
+				cs.sent++
+				cs.bytesOut += int64(len(buf))
+			}
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				r.rec.errs.add("write", fmt.Errorf("%s: write: %w", r.opts.URL, err))
+			}
+			return
+		}
+	}
+}
+
+func (r *run) result(gen results.Generator) *results.TransportResult {
+	ready := r.ready.Load()
+	c := results.Counters{
+		ConnAttempted: int64(r.opts.Connections),
+		ConnReady:     ready,
+		ConnFailed:    r.failed.Load(),
+		ConnDropped:   r.dropped.Load(),
+		Expected:      r.plan.measured * ready,
+	}
+	if r.opts.Pattern == PatternFanout {
+		c.Scheduled = r.plan.measured
+	} else {
+		c.Scheduled = r.plan.measured * ready
+	}
+	for _, cs := range r.conns {
+		c.Received += cs.tracker.received
+		c.Duplicated += cs.tracker.duplicated
+		c.OutOfOrder += cs.tracker.outOfOrder
+		c.Foreign += cs.foreign
+		c.BytesReceived += cs.bytesIn
+		c.Sent += cs.sent
+		c.SendErrors += cs.sendErrors
+		c.BytesSent += cs.bytesOut
+	}
+	c.Lost = c.Expected - c.Received
+	hists, series := r.rec.merge()
+	return &results.TransportResult{
+		Transport:  r.opts.Transport,
+		Target:     r.opts.URL,
+		Workload:   r.opts.Workload(),
+		Workers:    []results.Worker{r.opts.Worker},
+		Counters:   c,
+		Histograms: hists,
+		Received:   series,
+		Errors:     r.rec.errs.snapshot(),
+		Generator:  []results.Generator{gen},
+	}
+}

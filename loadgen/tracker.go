@@ -1,0 +1,52 @@
+package loadgen
+
+// seqTracker follows the sequence numbers one receiver sees. Sequence numbers in
+// [lo, lo+n) are the measured messages: each is counted once, a repeat is a
+// duplicate, and any seq below the highest seen so far is out of order. Memory
+// is one bit per measured message.
+type seqTracker struct {
+	lo, n      uint64
+	bits       []uint64
+	received   int64
+	duplicated int64
+	outOfOrder int64
+	maxSeen    uint64
+	seenAny    bool
+}
+
+func newSeqTracker(lo, n uint64) seqTracker {
+	return seqTracker{lo: lo, n: n, bits: make([]uint64, (n+63)/64)}
+}
+
+// observe records one delivery and reports whether it is a first delivery of a
+// measured message, the only kind whose latency is recorded.
+func (t *seqTracker) observe(seq uint64) bool {
+	ooo := t.seenAny && seq < t.maxSeen
+	if !t.seenAny || seq > t.maxSeen {
+		t.maxSeen, t.seenAny = seq, true
+	}
+	if seq < t.lo || seq-t.lo >= t.n {
+		if ooo {
+			t.outOfOrder++
+		}
+		return false
+	}
+	i := seq - t.lo
+	word, bit := i/64, uint64(1)<<(i%64)
+	if t.bits[word]&bit != 0 {
+		t.duplicated++
+		return false
+	}
+	if ooo {
+		t.outOfOrder++
+	}
+	t.bits[word] |= bit
+	t.received++
+	return true
+}
+
+// complete reports whether every measured message has arrived.
+func (t *seqTracker) complete() bool { return uint64(t.received) == t.n }
+
+// lost is the number of measured messages not (yet) received.
+func (t *seqTracker) lost() int64 { return int64(t.n) - t.received }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report", "[flags] RESULT...", stderr)
+	format := fs.String("format", "text", "text, markdown or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{fmt.Errorf("name at least one result.json or run directory")}
+	}
+	for _, path := range fs.Args() {
+		run, err := results.ReadRun(path)
+		if err != nil {
+			return err
+		}
+		switch *format {
+		case "json":
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(run); err != nil {
+				return fmt.Errorf("encode %s: %w", path, err)
+			}
+		case "markdown":
+			if err := results.WriteMarkdownReport(stdout, run); err != nil {
+				return err
+			}
+		case "text":
+			fmt.Fprintf(stdout, "%s (%s)\n", run.Name, path)
+			if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.FormatText); err != nil {
+				return err
+			}
+			for _, l := range results.ErrorLines(run) {
+				fmt.Fprintf(stdout, "  ! %s\n", l)
+			}
+		default:
+			return usageError{fmt.Errorf("--format %q: want text, markdown or json", *format)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrIncompatible reports results that measure different things and so must not
+// be merged.
+var ErrIncompatible = errors.New("results are not from the same workload")
+
+// MergeTransport combines the results of several load-generator workers that
+// ran the same workload against the same transport. Counters add, histograms
+// merge exactly, per-second series add second by second; nothing is averaged.
+func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
+	if len(parts) == 0 {
+		return nil, errors.New("merge: nothing to merge")
+	}
+	first := parts[0]
+	out := &TransportResult{
+		Transport:  first.Transport,
+		Target:     first.Target,
+		Workload:   first.Workload,
+		Histograms: map[string]*Histogram{},
+		Errors:     map[string]*ErrorClass{},
+	}
+	for _, p := range parts {
+		if p.Transport != first.Transport || p.Workload.Pattern != first.Workload.Pattern ||
+			p.Workload.Rate != first.Workload.Rate || p.Workload.PayloadBytes != first.Workload.PayloadBytes ||
+			p.Workload.Duration != first.Workload.Duration {
+			return nil, fmt.Errorf("merge %s/%s with %s/%s: %w", first.Transport, first.Workload.Pattern, p.Transport, p.Workload.Pattern, ErrIncompatible)
+		}
+		out.Workers = append(out.Workers, p.Workers...)
+		out.Generator = append(out.Generator, p.Generator...)
+		out.Counters.add(p.Counters)
+		for name, h := range p.Histograms {
+			if out.Histograms[name] == nil {
+				out.Histograms[name] = NewHistogram()
+			}
+			out.Histograms[name].Merge(h)
+		}
+		for i, n := range p.Received {
+			for len(out.Received) <= i {
+				out.Received = append(out.Received, 0)
+			}
+			out.Received[i] += n
+		}
+		for class, e := range p.Errors {
+			if out.Errors[class] == nil {
+				out.Errors[class] = &ErrorClass{First: e.First}
+			}
+			out.Errors[class].Count += e.Count
+		}
+	}
+	return out, nil
+}
+
+func (c *Counters) add(o Counters) {
+	c.ConnAttempted += o.ConnAttempted
+	c.ConnReady += o.ConnReady
+	c.ConnFailed += o.ConnFailed
+	c.ConnDropped += o.ConnDropped
+	c.Scheduled += o.Scheduled
+	c.Sent += o.Sent
+	c.SendErrors += o.SendErrors
+	c.Expected += o.Expected
+	c.Received += o.Received
+	c.Lost += o.Lost
+	c.Duplicated += o.Duplicated
+	c.OutOfOrder += o.OutOfOrder
+	c.Foreign += o.Foreign
+	c.BytesReceived += o.BytesReceived
+	c.BytesSent += o.BytesSent
+}

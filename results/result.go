@@ -1,0 +1,148 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is the version of the result.json layout. Readers refuse files
+// with a newer version instead of misreading them.
+const SchemaVersion = 1
+
+// Histogram names used in TransportResult.Histograms.
+const (
+	HistConnect      = "connect"       // dial start until the stream or socket is ready
+	HistTCPConnect   = "tcp_connect"   // TCP handshake alone
+	HistFirstMessage = "first_message" // dial start until the first message arrived
+	HistLatency      = "latency"       // fan-out delivery latency or echo round-trip time
+	HistSendLag      = "send_lag"      // actual send time minus scheduled time, per send
+)
+
+// Run is one invocation of the load generator: the workload as run, where it ran,
+// and one result per transport.
+type Run struct {
+	Schema     int                `json:"schema"`
+	Name       string             `json:"name"`
+	Started    time.Time          `json:"started"`
+	Env        Env                `json:"env"`
+	Transports []*TransportResult `json:"transports"`
+}
+
+// Workload is the load that was applied, as run (defaults filled in).
+type Workload struct {
+	Pattern      string   `json:"pattern"`
+	Connections  int      `json:"connections"`
+	RampPerSec   float64  `json:"ramp_per_sec"`
+	Warmup       Duration `json:"warmup"`
+	Duration     Duration `json:"duration"`
+	Rate         float64  `json:"rate"` // broadcasts/s (fanout) or sends/s per connection (echo)
+	PayloadBytes int      `json:"payload_bytes"`
+}
+
+// Worker says which slice of a distributed run a result covers. A single-process
+// run is worker 0 of 1.
+type Worker struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// TransportResult is everything one load generator measured for one transport.
+// Every field merges exactly across workers: counters add, histograms merge,
+// series add second by second.
+type TransportResult struct {
+	Transport  string                 `json:"transport"`
+	Target     string                 `json:"target"`
+	Workload   Workload               `json:"workload"`
+	Workers    []Worker               `json:"workers"`
+	Counters   Counters               `json:"counters"`
+	Histograms map[string]*Histogram  `json:"histograms"`
+	Received   []int64                `json:"received_per_second"`
+	Errors     map[string]*ErrorClass `json:"errors,omitempty"`
+	Generator  []Generator            `json:"generator"`
+}
+
+// Counters are the plain counts of a run. Expected = Received(unique) + Lost for
+// every receiver, so loss is never hidden in the latency histogram.
+type Counters struct {
+	ConnAttempted int64 `json:"conn_attempted"`
+	ConnReady     int64 `json:"conn_ready"`
+	ConnFailed    int64 `json:"conn_failed"`
+	ConnDropped   int64 `json:"conn_dropped"` // ready connections that ended before the run did
+
+	Scheduled     int64 `json:"scheduled"`      // measured messages the schedule called for
+	Sent          int64 `json:"sent"`           // of those, sent without error
+	SendErrors    int64 `json:"send_errors"`    // sends that failed
+	Expected      int64 `json:"expected"`       // deliveries the measured messages should cause
+	Received      int64 `json:"received"`       // unique measured deliveries
+	Lost          int64 `json:"lost"`           // Expected - Received
+	Duplicated    int64 `json:"duplicated"`     // deliveries of a seq already received
+	OutOfOrder    int64 `json:"out_of_order"`   // deliveries with a seq below one already received
+	Foreign       int64 `json:"foreign"`        // messages of another topic, ignored
+	BytesReceived int64 `json:"bytes_received"` // application bytes, framing included
+	BytesSent     int64 `json:"bytes_sent"`
+}
+
+// ErrorClass counts errors of one kind and keeps the first one whole, so the
+// report can say what went wrong and where (URL and phase).
+type ErrorClass struct {
+	Count int64  `json:"count"`
+	First string `json:"first"`
+}
+
+// Generator describes the load generator process during the measured window.
+// Saturated means its numbers describe the generator, not the server.
+type Generator struct {
+	Worker     int      `json:"worker"`
+	CPUPercent float64  `json:"cpu_percent"` // process CPU time / (wall time x cores)
+	Cores      int      `json:"cores"`
+	Saturated  bool     `json:"saturated"`
+	Reasons    []string `json:"reasons,omitempty"`
+}
+
+// Saturated reports whether any worker of the result was saturated.
+func (r *TransportResult) Saturated() bool {
+	for _, g := range r.Generator {
+		if g.Saturated {
+			return true
+		}
+	}
+	return false
+}
+
+// Hist returns the named histogram, or an empty one when it was not recorded.
+func (r *TransportResult) Hist(name string) *Histogram {
+	if h, ok := r.Histograms[name]; ok && h != nil {
+		return h
+	}
+	return NewHistogram()
+}
+
+// ErrorCount is the total of all error classes.
+func (r *TransportResult) ErrorCount() int64 {
+	var n int64
+	for _, e := range r.Errors {
+		n += e.Count
+	}
+	return n
+}
+
+// Duration is a time.Duration that reads and writes as "10s" in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as Go duration text.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads Go duration text.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	*d = Duration(v)
+	return nil
+}

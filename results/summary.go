@@ -1,0 +1,96 @@
+package results
+
+import (
+	"sort"
+	"time"
+)
+
+// Summary is the one-line digest of a TransportResult that tables show. It holds
+// numbers only; table.go decides how they look.
+type Summary struct {
+	Transport   string
+	Pattern     string
+	Ready       int64
+	Failed      int64
+	Dropped     int64
+	ConnectP50  time.Duration
+	ConnectP99  time.Duration
+	LatencyP50  time.Duration
+	LatencyP90  time.Duration
+	LatencyP99  time.Duration
+	LatencyP999 time.Duration
+	LatencyMax  time.Duration
+	PerSecond   float64 // measured deliveries (or echo replies) per second
+	Lost        int64
+	LossRatio   float64
+	Duplicated  int64
+	OutOfOrder  int64
+	Errors      int64
+	Saturated   bool
+}
+
+// Summarize computes the Summary of r.
+func Summarize(r *TransportResult) Summary {
+	c := r.Counters
+	conn, lat := r.Hist(HistConnect), r.Hist(HistLatency)
+	s := Summary{
+		Transport:   r.Transport,
+		Pattern:     r.Workload.Pattern,
+		Ready:       c.ConnReady,
+		Failed:      c.ConnFailed,
+		Dropped:     c.ConnDropped,
+		ConnectP50:  conn.Quantile(0.50),
+		ConnectP99:  conn.Quantile(0.99),
+		LatencyP50:  lat.Quantile(0.50),
+		LatencyP90:  lat.Quantile(0.90),
+		LatencyP99:  lat.Quantile(0.99),
+		LatencyP999: lat.Quantile(0.999),
+		LatencyMax:  lat.Max(),
+		Lost:        c.Lost,
+		Duplicated:  c.Duplicated,
+		OutOfOrder:  c.OutOfOrder,
+		Errors:      r.ErrorCount(),
+		Saturated:   r.Saturated(),
+	}
+	if d := time.Duration(r.Workload.Duration); d > 0 {
+		s.PerSecond = float64(c.Received) / d.Seconds()
+	}
+	if c.Expected > 0 {
+		s.LossRatio = float64(c.Lost) / float64(c.Expected)
+	}
+	return s
+}
+
+// SummarizeRun summarizes every transport of a run, in run order.
+func SummarizeRun(run *Run) []Summary {
+	out := make([]Summary, 0, len(run.Transports))
+	for _, t := range run.Transports {
+		out = append(out, Summarize(t))
+	}
+	return out
+}
+
+// ErrorLines lists "transport: class: count (first: ...)" for every error class
+// of the run, sorted, so a report can show what went wrong under its table.
+func ErrorLines(run *Run) []string {
+	var lines []string
+	for _, t := range run.Transports {
+		classes := make([]string, 0, len(t.Errors))
+		for c := range t.Errors {
+			classes = append(classes, c)
+		}
+		sort.Strings(classes)
+		for _, c := range classes {
+			e := t.Errors[c]
+			lines = append(lines, t.Transport+": "+c+": "+itoa(e.Count)+" (first: "+e.First+")")
+		}
+		for _, g := range t.Generator {
+			if g.Saturated {
+				for _, reason := range g.Reasons {
+					lines = append(lines, t.Transport+": load generator saturated (worker "+itoa(int64(g.Worker))+"): "+reason)
+				}
+			}
+		}
+	}
+	return lines
+}

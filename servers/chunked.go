@@ -1,0 +1,18 @@
+package servers
+
+import "net/http"
+
+// chunkedTransport streams newline-delimited JSON over one chunked HTTP response,
+// the "XHR readyState 3" technique: each message is a line, flushed at once.
+type chunkedTransport struct{ srv *Server }
+
+func (t *chunkedTransport) Name() string    { return "chunked" }
+func (t *chunkedTransport) Pattern() string { return "GET /chunked" }
+
+func (t *chunkedTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.srv.serveStream(w, r, streamWriter{
+		contentType: "application/x-ndjson",
+		heartbeat:   []byte("\n"), // an empty line: NDJSON readers skip it
+		frame:       (*Message).NDJSONLine,
+	})
+}

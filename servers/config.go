@@ -1,0 +1,63 @@
+package servers
+
+import "time"
+
+// Config is the reference server's configuration. Zero values take the defaults
+// listed on each field (see withDefaults).
+type Config struct {
+	Addr            string        // listen address; default 127.0.0.1:8080
+	QueueLen        int           // per-subscriber queue; default 1024 messages
+	SlowPolicy      SlowPolicy    // default SlowDrop
+	Heartbeat       time.Duration // SSE comment / NDJSON blank-line interval; default 15s, <0 disables
+	SSERetry        time.Duration // retry hint sent at SSE stream start; default 2s
+	CORSOrigins     []string      // origins allowed to read /sse and /chunked cross-origin; "*" for any; default none
+	WSOrigins       []string      // origins allowed to open /ws; default: same host only
+	WSReadLimit     int64         // largest client message; default 64 KiB, larger closes 1009
+	PingInterval    time.Duration // WebSocket ping interval; default 20s
+	PongTimeout     time.Duration // close a WebSocket that has not answered for this long; default 2x PingInterval
+	WriteTimeout    time.Duration // per-write deadline on streams and sockets; default 10s
+	Rate            float64       // built-in generator broadcasts per second; 0 disables
+	PayloadBytes    int           // built-in generator payload size; default 64
+	MaxPublishBytes int64         // largest publish body or message; default 1 MiB
+	ShutdownTimeout time.Duration // how long graceful shutdown waits; default 5s
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.QueueLen <= 0 {
+		c.QueueLen = 1024
+	}
+	if c.SlowPolicy == "" {
+		c.SlowPolicy = SlowDrop
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 15 * time.Second
+	}
+	if c.SSERetry <= 0 {
+		c.SSERetry = 2 * time.Second
+	}
+	if c.WSReadLimit <= 0 {
+		c.WSReadLimit = 64 << 10
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 20 * time.Second
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = 2 * c.PingInterval
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.PayloadBytes <= 0 {
+		c.PayloadBytes = 64
+	}
+	if c.MaxPublishBytes <= 0 {
+		c.MaxPublishBytes = 1 << 20
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 5 * time.Second
+	}
+	return c
+}

@@ -1,0 +1,30 @@
+package servers
+
+import (
+	"context"
+	"time"
+
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// generate is the built-in publisher (--rate): the classic "send something every
+// second" demo, on a fixed schedule so its ts field is the scheduled time.
+func (s *Server) generate(ctx context.Context) {
+	interval := time.Duration(float64(time.Second) / s.cfg.Rate)
+	payload := wire.Payload(s.cfg.PayloadBytes)
+	start := time.Now()
+	for seq := uint64(1); ; seq++ {
+		at := start.Add(time.Duration(seq-1) * interval)
+		t := time.NewTimer(time.Until(at))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		s.hub.Publish(NewMessage(wire.Envelope{Seq: seq, TS: at.UnixNano(), Topic: "demo", Data: payload}))
+	}
+}

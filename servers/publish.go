@@ -1,0 +1,96 @@
+package servers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// publishHandler lets a publisher feed the hub: POST /publish with one envelope
+// as the body, or a WebSocket at GET /publish carrying one envelope per text
+// message (pipelined, so an open-loop publisher never waits for a reply).
+type publishHandler struct {
+	srv      *Server
+	upgrader websocket.Upgrader
+	seq      atomic.Uint64
+}
+
+func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		p.serveWebSocket(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.srv.cfg.MaxPublishBytes))
+	if err != nil {
+		http.Error(w, "publish: "+err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
+	m, err := p.parse(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	p.srv.hub.Publish(m)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (p *publishHandler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := p.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	conn.SetReadLimit(p.srv.cfg.MaxPublishBytes)
+	sess := p.srv.newWSSession(conn, nil)
+	sess.start(func(kind int, data []byte) (int, string) {
+		if kind != websocket.TextMessage {
+			return websocket.CloseUnsupportedData, "publish takes text messages holding a JSON envelope"
+		}
+		m, err := p.parse(data)
+		if err != nil {
+			return websocket.CloseInvalidFramePayloadData, err.Error()
+		}
+		p.srv.hub.Publish(m)
+		return 0, ""
+	})
+}
+
+// parse reads a publish request: a JSON object with optional seq and ts (the
+// server fills its own sequence number and the current time), topic, event and
+// data.
+func (p *publishHandler) parse(b []byte) (*Message, error) {
+	var req struct {
+		Seq   *uint64 `json:"seq"`
+		TS    *int64  `json:"ts"`
+		Topic string  `json:"topic"`
+		Event string  `json:"event"`
+		Data  string  `json:"data"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("invalid envelope: %w", err)
+	}
+	if strings.ContainsAny(req.Event, "\r\n") {
+		return nil, errors.New("invalid envelope: event name contains a line break")
+	}
+	env := wire.Envelope{Topic: req.Topic, Event: req.Event, Data: req.Data}
+	if req.Seq != nil {
+		env.Seq = *req.Seq
+	} else {
+		env.Seq = p.seq.Add(1)
+	}
+	if req.TS != nil {
+		env.TS = *req.TS
+	} else {
+		env.TS = time.Now().UnixNano()
+	}
+	return NewMessage(env), nil
+}

@@ -1,0 +1,130 @@
+package servers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Server is the reference server: one hub shared by every push transport, a
+// publish endpoint, and an optional built-in generator.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	hub  *Hub
+	done chan struct{} // closed when shutdown begins; streams end on it
+	once sync.Once
+	mux  *http.ServeMux
+	// conns tracks the goroutines of hijacked WebSocket connections, which
+	// http.Server.Shutdown does not wait for.
+	conns sync.WaitGroup
+}
+
+// New builds a server from cfg (defaults filled in) logging to log.
+func New(cfg Config, log *slog.Logger) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:  cfg,
+		log:  log,
+		hub:  NewHub(cfg.QueueLen, cfg.SlowPolicy),
+		done: make(chan struct{}),
+		mux:  http.NewServeMux(),
+	}
+	for _, t := range s.Transports() {
+		s.mux.Handle(t.Pattern(), t)
+	}
+	pub := &publishHandler{srv: s, upgrader: s.newUpgrader()}
+	s.mux.Handle("POST /publish", pub)
+	s.mux.Handle("GET /publish", pub)
+	s.mux.HandleFunc("GET /stats", s.serveStats)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return s
+}
+
+// Transports lists the push transports this server speaks.
+func (s *Server) Transports() []Transport {
+	return []Transport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s)}
+}
+
+// Handler is the server's HTTP handler, for httptest servers in tests.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Hub exposes the broadcast hub, for tests and the built-in generator.
+func (s *Server) Hub() *Hub { return s.hub }
+
+// Config returns the configuration in force, defaults included.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(s.hub.Stats())
+}
+
+// Serve accepts connections on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting, ends every stream (WebSockets get close 1001)
+// and returns within ShutdownTimeout. ready, when not nil, is called once the
+// server is accepting.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	hs.RegisterOnShutdown(s.Close)
+	genCtx, stopGen := context.WithCancel(ctx)
+	defer stopGen()
+	if s.cfg.Rate > 0 {
+		go s.generate(genCtx)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = hs.Close()
+	}
+	<-errc
+	if werr := s.Wait(sctx); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close ends every stream and socket; it is what shutdown calls and is safe to
+// call more than once.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		close(s.done)
+		s.hub.Close()
+	})
+}
+
+// Wait blocks until every WebSocket connection goroutine has ended or ctx is
+// done. Call it after Close.
+func (s *Server) Wait(ctx context.Context) error {
+	finished := make(chan struct{})
+	go func() { s.conns.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for websocket connections: %w", ctx.Err())
+	}
+}

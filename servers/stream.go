@@ -1,0 +1,102 @@
+package servers
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// streamWriter is what differs between the HTTP streaming transports: how a
+// message and a heartbeat look on the wire.
+type streamWriter struct {
+	contentType string
+	preamble    []byte // written once after the headers
+	heartbeat   []byte
+	frame       func(*Message) []byte
+}
+
+// serveStream subscribes the request to the hub and writes each message as it
+// arrives, flushing after each batch, until the client leaves, the server shuts
+// down, or the hub drops the subscriber for being slow.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWriter) {
+	rc := http.NewResponseController(w)
+	sub := s.hub.Subscribe()
+	if sub == nil {
+		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.hub.Unsubscribe(sub)
+
+	h := w.Header()
+	h.Set("Content-Type", sw.contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Accel-Buffering", "no")
+	s.allowCORS(h, r)
+	w.WriteHeader(http.StatusOK)
+
+	buf := append([]byte(nil), sw.preamble...)
+	write := func() bool {
+		if err := rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout)); err != nil && err != http.ErrNotSupported {
+			return false
+		}
+		if _, err := w.Write(buf); err != nil {
+			return false
+		}
+		buf = buf[:0]
+		return rc.Flush() == nil
+	}
+	if !write() {
+		return
+	}
+
+	var tick <-chan time.Time
+	if s.cfg.Heartbeat > 0 {
+		t := time.NewTicker(s.cfg.Heartbeat)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.done:
+			return
+		case <-sub.Kicked:
+			return
+		case <-tick:
+			buf = append(buf, sw.heartbeat...)
+		case m := <-sub.C:
+			buf = append(buf, sw.frame(m)...)
+			// Write what is already queued in the same flush: fewer syscalls
+			// under load, and no message waits for a later one.
+			for drained := false; !drained && len(buf) < 64<<10; {
+				select {
+				case m := <-sub.C:
+					buf = append(buf, sw.frame(m)...)
+				default:
+					drained = true
+				}
+			}
+		}
+		if !write() {
+			return
+		}
+	}
+}
+
+// allowCORS lets configured origins read the stream from another origin. By
+// default no cross-origin reads are allowed.
+func (s *Server) allowCORS(h http.Header, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" || len(s.cfg.CORSOrigins) == 0 {
+		return
+	}
+	h.Add("Vary", "Origin")
+	switch {
+	case slices.Contains(s.cfg.CORSOrigins, "*"):
+		h.Set("Access-Control-Allow-Origin", "*")
+	case slices.Contains(s.cfg.CORSOrigins, origin):
+		h.Set("Access-Control-Allow-Origin", origin)
+	}
+}
