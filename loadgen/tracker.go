@@ -1,8 +1,9 @@
 package loadgen
 
 // seqTracker follows the sequence numbers one receiver sees. Sequence numbers in
-// [lo, lo+n) are the measured messages: each is counted once, a repeat is a
-// duplicate, and any seq below the highest seen so far is out of order. Memory
+// [lo, lo+n) are the measured messages: each is counted once; a repeat is a
+// duplicate (and only that); any other seq below the highest seen so far is out
+// of order. Warm-up messages only move the highest seen. Memory
 // is one bit per measured message.
 type seqTracker struct {
 	lo, n      uint64
@@ -26,10 +27,7 @@ func (t *seqTracker) observe(seq uint64) bool {
 		t.maxSeen, t.seenAny = seq, true
 	}
 	if seq < t.lo || seq-t.lo >= t.n {
-		if ooo {
-			t.outOfOrder++
-		}
-		return false
+		return false // warm-up or after the window: not measured
 	}
 	i := seq - t.lo
 	word, bit := i/64, uint64(1)<<(i%64)
