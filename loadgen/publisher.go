@@ -17,6 +17,7 @@ import (
 // publisher that cannot keep up shows as send lag and latency, never as a
 // slower schedule.
 type publisher interface {
+	// publish sends msg, which the caller reuses once publish returns.
 	publish(msg []byte) error
 	// close waits for in-flight publishes and releases the connection.
 	close()
@@ -82,6 +83,7 @@ func (p *httpPublisher) publish(msg []byte) error {
 	case <-p.ctx.Done():
 		return p.ctx.Err()
 	}
+	msg = bytes.Clone(msg)
 	p.wg.Add(1)
 	go func() {
 		defer func() { <-p.slots; p.wg.Done() }()

@@ -27,7 +27,7 @@ func startReference(t *testing.T, cfg servers.Config) string {
 		srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := srv.Wait(ctx); err != nil {
+		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("server connections did not end: %v", err)
 		}
 		ts.Close()

@@ -22,8 +22,10 @@ type Server struct {
 	once sync.Once
 	mux  *http.ServeMux
 	// conns tracks the goroutines of hijacked WebSocket connections, which
-	// http.Server.Shutdown does not wait for.
-	conns sync.WaitGroup
+	// http.Server.Shutdown does not wait for. connMu orders Add against Close so
+	// no goroutine is added once Shutdown may be waiting.
+	connMu sync.Mutex
+	conns  sync.WaitGroup
 }
 
 // New builds a server from cfg (defaults filled in) logging to log.
@@ -98,7 +100,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = hs.Close()
 	}
 	<-errc
-	if werr := s.Wait(sctx); err == nil {
+	if werr := s.Shutdown(sctx); err == nil {
 		err = werr
 	}
 	if err != nil {
@@ -111,14 +113,35 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // call more than once.
 func (s *Server) Close() {
 	s.once.Do(func() {
+		s.connMu.Lock()
 		close(s.done)
+		s.connMu.Unlock()
 		s.hub.Close()
 	})
 }
 
-// Wait blocks until every WebSocket connection goroutine has ended or ctx is
-// done. Call it after Close.
-func (s *Server) Wait(ctx context.Context) error {
+// goConn runs f in a goroutine that Shutdown waits for; it reports false, and
+// runs nothing, once the server is closing.
+func (s *Server) goConn(f func()) bool {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	s.conns.Add(1)
+	go func() {
+		defer s.conns.Done()
+		f()
+	}()
+	return true
+}
+
+// Shutdown closes every stream and socket (WebSockets get close 1001) and
+// waits until their goroutines have ended or ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.Close()
 	finished := make(chan struct{})
 	go func() { s.conns.Wait(); close(finished) }()
 	select {

@@ -113,15 +113,25 @@ func (s *Server) newWSSession(conn *websocket.Conn, sub *Subscriber) *wsSession 
 // start launches the reader and writer. onMessage handles each valid client
 // message; a non-zero code it returns closes the connection with that code.
 func (ws *wsSession) start(onMessage func(kind int, data []byte) (int, string)) {
-	ws.srv.conns.Add(2)
-	go func() {
-		defer ws.srv.conns.Done()
-		ws.readLoop(onMessage)
-	}()
-	go func() {
-		defer ws.srv.conns.Done()
-		ws.writeLoop()
-	}()
+	if !ws.srv.goConn(func() { ws.readLoop(onMessage) }) {
+		ws.refuse()
+		return
+	}
+	// The reader is running, so the writer must run too: it is the one that
+	// closes the socket. goConn only refuses once shutdown has begun, and then
+	// the writer's only job is to close.
+	if !ws.srv.goConn(ws.writeLoop) {
+		ws.conn.Close()
+	}
+}
+
+// refuse closes a socket the server will not serve because it is shutting down.
+func (ws *wsSession) refuse() {
+	if ws.sub != nil {
+		ws.srv.hub.Unsubscribe(ws.sub)
+	}
+	closeNow(ws.conn, websocket.CloseGoingAway, "server is shutting down", ws.srv.cfg.WriteTimeout)
+	ws.conn.Close()
 }
 
 // enqueue hands a reply to the writer, blocking the reader (and so the client,

@@ -1,0 +1,396 @@
+package servers_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pushbench/pushbench/internal/wire"
+	"github.com/pushbench/pushbench/servers"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func start(t *testing.T, cfg servers.Config) (*servers.Server, string) {
+	t.Helper()
+	srv := servers.New(cfg, quiet)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("connections did not end: %v", err)
+		}
+		ts.Close()
+	})
+	return srv, ts.URL
+}
+
+func wsURL(u string) string { return "ws" + strings.TrimPrefix(u, "http") }
+
+func TestBadRequests(t *testing.T) {
+	_, base := start(t, servers.Config{})
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantBody                 string
+	}{
+		{"unknown path", "GET", "/nope", "", 404, ""},
+		{"POST to sse", "POST", "/sse", "", 405, ""},
+		{"PUT to chunked", "PUT", "/chunked", "", 405, ""},
+		{"DELETE to ws", "DELETE", "/ws", "", 405, ""},
+		{"plain GET to ws", "GET", "/ws", "", 400, "'upgrade' token not found"},
+		{"publish garbage", "POST", "/publish", "not json", 400, "invalid envelope"},
+		{"publish unknown field", "POST", "/publish", `{"sq":1}`, 400, "unknown field"},
+		{"publish event with newline", "POST", "/publish", `{"event":"a\nb"}`, 400, "line break"},
+		{"publish ok", "POST", "/publish", `{"data":"x"}`, 202, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(body), tt.wantBody) {
+				t.Fatalf("%s %s: %d %q, want %d containing %q", tt.method, tt.path, resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}
+
+// openStream GETs a stream and returns the response and a reader over it.
+func openStream(t *testing.T, url string, header http.Header) (*http.Response, *bufio.Reader) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp, bufio.NewReader(resp.Body)
+}
+
+func publish(t *testing.T, base, body string) {
+	t.Helper()
+	resp, err := http.Post(base+"/publish", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 202 {
+		t.Fatalf("publish: %s", resp.Status)
+	}
+}
+
+func waitSubscribers(t *testing.T, srv *servers.Server, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); srv.Hub().Stats().Subscribers != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("subscribers %d, want %d", srv.Hub().Stats().Subscribers, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStreamHeadersAndFraming(t *testing.T) {
+	tests := []struct {
+		path, contentType, preamble, frame string
+	}{
+		{"/chunked", "application/x-ndjson", "", `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n"},
+		{"/sse", "text/event-stream; charset=utf-8", "retry: 2000\n\n", "id: 5\ndata: " + `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			srv, base := start(t, servers.Config{})
+			resp, r := openStream(t, base+tt.path, nil)
+			h := resp.Header
+			if h.Get("Content-Type") != tt.contentType || h.Get("X-Content-Type-Options") != "nosniff" ||
+				h.Get("Cache-Control") != "no-store" || h.Get("X-Accel-Buffering") != "no" {
+				t.Fatalf("headers %v", h)
+			}
+			if resp.ContentLength != -1 || len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
+				t.Fatalf("content length %d, transfer encoding %v: want a chunked stream", resp.ContentLength, resp.TransferEncoding)
+			}
+			if h.Get("Access-Control-Allow-Origin") != "" {
+				t.Fatalf("cross-origin allowed by default")
+			}
+			waitSubscribers(t, srv, 1)
+			publish(t, base, `{"seq":5,"ts":6,"topic":"t","data":"hi"}`)
+			want := tt.preamble + tt.frame
+			got := make([]byte, len(want))
+			if _, err := io.ReadFull(r, got); err != nil || string(got) != want {
+				t.Fatalf("stream %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
+
+func TestHeartbeats(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/sse", ": heartbeat\n\n"},
+		{"/chunked", "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			_, base := start(t, servers.Config{Heartbeat: 20 * time.Millisecond, SSERetry: 1500 * time.Millisecond})
+			_, r := openStream(t, base+tt.path, nil)
+			want := tt.want + tt.want
+			if tt.path == "/sse" {
+				want = "retry: 1500\n\n" + want
+			}
+			got := make([]byte, len(want))
+			if _, err := io.ReadFull(r, got); err != nil || string(got) != want {
+				t.Fatalf("got %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
+
+func TestCORS(t *testing.T) {
+	tests := []struct {
+		allowed []string
+		origin  string
+		want    string
+	}{
+		{nil, "https://a.example", ""},
+		{[]string{"https://a.example"}, "https://a.example", "https://a.example"},
+		{[]string{"https://a.example"}, "https://evil.example", ""},
+		{[]string{"*"}, "https://any.example", "*"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.allowed, ",")+"<-"+tt.origin, func(t *testing.T) {
+			_, base := start(t, servers.Config{CORSOrigins: tt.allowed})
+			resp, _ := openStream(t, base+"/sse", http.Header{"Origin": {tt.origin}})
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.want {
+				t.Fatalf("Access-Control-Allow-Origin %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func dialWS(t *testing.T, url string, header http.Header) *websocket.Conn {
+	t.Helper()
+	c, resp, err := websocket.DefaultDialer.Dial(url, header)
+	if err != nil {
+		status := ""
+		if resp != nil {
+			status = resp.Status
+		}
+		t.Fatalf("dial %s: %v %s", url, err, status)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// closeCode reads until the connection fails and returns the close code the
+// server sent.
+func closeCode(t *testing.T, c *websocket.Conn) int {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		t.Fatalf("read ended without a close frame: %v", err)
+	}
+}
+
+func TestWebSocketMisbehavingClientIsClosedOthersServed(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     int
+		payload  []byte
+		wantCode int
+	}{
+		{"invalid UTF-8 text", websocket.TextMessage, []byte{'a', 0xff, 0xfe}, websocket.CloseInvalidFramePayloadData},
+		{"over the read limit", websocket.BinaryMessage, make([]byte, 2048), websocket.CloseMessageTooBig},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, base := start(t, servers.Config{WSReadLimit: 1024})
+			good := dialWS(t, wsURL(base)+"/ws", nil)
+			bad := dialWS(t, wsURL(base)+"/ws", nil)
+			waitSubscribers(t, srv, 2)
+			if err := bad.WriteMessage(tt.kind, tt.payload); err != nil {
+				t.Fatal(err)
+			}
+			if code := closeCode(t, bad); code != tt.wantCode {
+				t.Fatalf("close code %d, want %d", code, tt.wantCode)
+			}
+			publish(t, base, `{"seq":1,"ts":1,"data":"still here"}`)
+			good.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, msg, err := good.ReadMessage()
+			if err != nil || !strings.Contains(string(msg), "still here") {
+				t.Fatalf("well-behaved client got %q, %v", msg, err)
+			}
+		})
+	}
+}
+
+func TestWebSocketEcho(t *testing.T) {
+	_, base := start(t, servers.Config{})
+	c := dialWS(t, wsURL(base)+"/ws", nil)
+	for _, msg := range []string{"hello", "✓ utf-8", `{"seq":1}`} {
+		if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, got, err := c.ReadMessage()
+		if err != nil || string(got) != msg {
+			t.Fatalf("echo %q, %v; want %q", got, err, msg)
+		}
+	}
+}
+
+func TestWebSocketOriginAllowList(t *testing.T) {
+	tests := []struct {
+		allowed []string
+		origin  string
+		ok      bool
+	}{
+		{nil, "http://evil.example", false},
+		{[]string{"app.example"}, "https://app.example", true},
+		{[]string{"https://app.example"}, "https://app.example", true},
+		{[]string{"app.example"}, "https://evil.example", false},
+		{[]string{"*"}, "https://evil.example", true},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.allowed, ",")+"<-"+tt.origin, func(t *testing.T) {
+			_, base := start(t, servers.Config{WSOrigins: tt.allowed})
+			c, resp, err := websocket.DefaultDialer.Dial(wsURL(base)+"/ws", http.Header{"Origin": {tt.origin}})
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				c.Close()
+				return
+			}
+			if err == nil {
+				c.Close()
+				t.Fatal("origin accepted")
+			}
+			if resp == nil || resp.StatusCode != 403 {
+				t.Fatalf("want 403, got %v", resp)
+			}
+		})
+	}
+}
+
+func TestWebSocketSilentClientIsClosed(t *testing.T) {
+	_, base := start(t, servers.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 100 * time.Millisecond})
+	// A raw TCP client that completes the handshake and then never answers a
+	// ping: the server must give up on it.
+	u := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: "+u+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(conn)
+	status, _ := r.ReadString('\n')
+	if !strings.HasPrefix(status, "HTTP/1.1 101") {
+		t.Fatalf("status %q", status)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(line, "Sec-WebSocket-Accept:") && strings.TrimSpace(line) != "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+			t.Fatalf("accept header %q", line)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	// Read frames until the server closes the TCP connection.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		t.Fatalf("connection not closed by the server: %v", err)
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	srv := servers.New(servers.Config{}, quiet)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	ws := dialWS(t, wsURL(base)+"/ws", nil)
+	_, sse := openStream(t, base+"/sse", nil)
+	_, chunked := openStream(t, base+"/chunked", nil)
+	waitSubscribers(t, srv, 3)
+
+	cancel()
+	if code := closeCode(t, ws); code != websocket.CloseGoingAway {
+		t.Fatalf("websocket close code %d, want 1001", code)
+	}
+	for name, r := range map[string]*bufio.Reader{"sse": sse, "chunked": chunked} {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			t.Fatalf("%s stream did not end cleanly: %v", name, err)
+		}
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after shutdown")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("server still accepting after shutdown")
+	}
+}
+
+func TestPublishOverWebSocket(t *testing.T) {
+	srv, base := start(t, servers.Config{})
+	sub := dialWS(t, wsURL(base)+"/ws", nil)
+	waitSubscribers(t, srv, 1)
+	pub := dialWS(t, wsURL(base)+"/publish", nil)
+	env := wire.Envelope{Seq: 42, TS: 7, Topic: "t", Data: "d"}
+	if err := pub.WriteMessage(websocket.TextMessage, env.AppendJSON(nil)); err != nil {
+		t.Fatal(err)
+	}
+	sub.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, msg, err := sub.ReadMessage()
+	if err != nil || string(msg) != string(env.AppendJSON(nil)) {
+		t.Fatalf("got %q, %v", msg, err)
+	}
+	// A publisher sending garbage is closed with 1007.
+	if err := pub.WriteMessage(websocket.TextMessage, []byte("nope")); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeCode(t, pub); code != websocket.CloseInvalidFramePayloadData {
+		t.Fatalf("close code %d, want 1007", code)
+	}
+}
