@@ -39,6 +39,7 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 			if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.FormatText); err != nil {
 				return err
 			}
+			fmt.Fprintln(stdout, results.TableLegend)
 			for _, l := range results.ErrorLines(run) {
 				fmt.Fprintf(stdout, "  ! %s\n", l)
 			}

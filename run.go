@@ -88,6 +88,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.Format(o.format)); err != nil {
 			return err
 		}
+		fmt.Fprintln(stdout, results.TableLegend)
 		for _, l := range results.ErrorLines(run) {
 			fmt.Fprintf(stdout, "  ! %s\n", l)
 		}

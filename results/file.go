@@ -78,9 +78,17 @@ func WriteMarkdownReport(w io.Writer, run *Run) error {
 		return err
 	}
 	e := run.Env
-	fmt.Fprintf(w, "\nLatency columns are delivery latency (fanout) or round-trip time (echo), measured from each message's scheduled send time.\n\n")
-	fmt.Fprintf(w, "Environment: pushbench %s %s, %s, %s/%s kernel %s, %s, %d cores, GOMAXPROCS %d.\n",
-		e.Version, shortCommit(e.Commit), e.GoVersion, e.OS, e.Arch, e.Kernel, e.CPUModel, e.Cores, e.GOMAXPROCS)
+	fmt.Fprintf(w, "\n%s\n\n", TableLegend)
+	version := e.Version
+	if e.Commit != "" {
+		version += " (" + shortCommit(e.Commit)
+		if e.Modified {
+			version += ", modified"
+		}
+		version += ")"
+	}
+	fmt.Fprintf(w, "Environment: pushbench %s, %s, %s/%s kernel %s, %s, %d cores, GOMAXPROCS %d.\n",
+		version, e.GoVersion, e.OS, e.Arch, e.Kernel, e.CPUModel, e.Cores, e.GOMAXPROCS)
 	if lines := ErrorLines(run); len(lines) > 0 {
 		fmt.Fprintf(w, "\nErrors and warnings:\n\n")
 		for _, l := range lines {

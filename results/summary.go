@@ -29,6 +29,11 @@ type Summary struct {
 	Saturated   bool
 }
 
+// TableLegend explains the summary table's columns; print it with the table.
+const TableLegend = "Latency columns (p50..max) are delivery latency for fanout and round-trip time for echo, " +
+	"measured from each message's scheduled send time; lost messages are counted apart, never as latency. " +
+	"\"*\" marks a saturated load generator: its numbers describe the generator, not the server."
+
 // Summarize computes the Summary of r.
 func Summarize(r *TransportResult) Summary {
 	c := r.Counters

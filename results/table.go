@@ -22,7 +22,7 @@ const (
 
 var summaryHeader = []string{
 	"transport", "pattern", "conns ok/failed", "connect p50", "connect p99",
-	"p50", "p90", "p99", "p99.9", "max", "msgs/s", "lost", "dup/ooo", "errors",
+	"p50", "p90", "p99", "p99.9", "max", "deliveries/s", "lost", "dup/ooo", "errors",
 }
 
 // WriteSummaryTable renders one row per summary. Latency columns are delivery
@@ -39,7 +39,7 @@ func WriteSummaryTable(w io.Writer, rows []Summary, format Format) error {
 	}
 	opts = append(opts,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignment(tw.AlignRight),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: []tw.Align{tw.AlignLeft, tw.AlignLeft}}),
 	)
 	table := tablewriter.NewTable(w, opts...)
 	table.Header(summaryHeader)

@@ -1,0 +1,46 @@
+# pushbench: `make bench` compares the push transports, `make test` checks everything.
+GO       ?= go
+BIN      := bin/pushbench
+# The bench workload (issue #2): 1,000 connections per transport, 10 broadcasts/s,
+# 64-byte payload, 2 s warm-up, 10 s measured. Override on the command line,
+# e.g. `make bench CONNECTIONS=5000`.
+CONNECTIONS ?= 1000
+RATE        ?= 10
+PAYLOAD     ?= 64
+WARMUP      ?= 2s
+DURATION    ?= 10s
+
+.PHONY: build test test-short vet fmt-check bench fuzz clean
+
+build:
+	$(GO) build -buildvcs=auto -o $(BIN) .
+
+## test: formatting, vet, and every test (unit and end-to-end) under the race detector.
+test: fmt-check vet
+	$(GO) test -race -count=1 ./...
+
+## test-short: unit tests only, no end-to-end runs.
+test-short:
+	$(GO) test -short ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## bench: run the same fan-out workload against every transport, each against a
+## fresh reference server in its own process; prints the table and writes
+## results/runs/<time>-bench/{result.json,summary.md}.
+bench: build
+	./$(BIN) run --name bench --connections $(CONNECTIONS) --rate $(RATE) --payload $(PAYLOAD) \
+		--warmup $(WARMUP) --duration $(DURATION) --quiet
+
+## fuzz: a short fuzzing pass over every wire codec.
+fuzz:
+	for f in FuzzSSERoundTrip FuzzSSEParser FuzzLineSplitter FuzzEnvelopeRoundTrip; do \
+		$(GO) test ./internal/wire -run '^$$' -fuzz "^$$f$$" -fuzztime 15s || exit 1; done
+
+clean:
+	rm -rf bin

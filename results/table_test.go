@@ -1,0 +1,121 @@
+package results
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func goldenRun() *Run {
+	var trs []*TransportResult
+	for i, name := range []string{"chunked", "sse", "ws"} {
+		lat, conn := NewHistogram(), NewHistogram()
+		for j := 1; j <= 1000; j++ {
+			lat.Record(time.Duration(j*(i+1)) * 10 * time.Microsecond)
+			conn.Record(time.Duration(j) * time.Microsecond)
+		}
+		tr := &TransportResult{
+			Transport:  name,
+			Workload:   Workload{Pattern: "fanout", Connections: 100, Rate: 10, PayloadBytes: 64, Warmup: Duration(2 * time.Second), Duration: Duration(10 * time.Second)},
+			Counters:   Counters{ConnAttempted: 100, ConnReady: 100 - int64(i), ConnFailed: int64(i), Expected: 1000, Received: 1000 - int64(i*7), Lost: int64(i * 7), Duplicated: int64(i), OutOfOrder: int64(2 * i)},
+			Histograms: map[string]*Histogram{HistLatency: lat, HistConnect: conn},
+			Generator:  []Generator{{Cores: 2, CPUPercent: 40}},
+		}
+		if i == 2 {
+			tr.Errors = map[string]*ErrorClass{"connect/tcp": {Count: 2, First: "ws://127.0.0.1:1/ws: tcp: connection refused"}}
+			tr.Generator[0] = Generator{Cores: 2, CPUPercent: 97, Saturated: true, Reasons: []string{"used 97% of 2 cores"}}
+		}
+		trs = append(trs, tr)
+	}
+	return &Run{Schema: SchemaVersion, Name: "golden", Started: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
+		Env: Env{Version: "v0.0.0-test", GoVersion: "go1.26", OS: "linux", Arch: "amd64", Kernel: "6.1", CPUModel: "Test CPU", Cores: 2, GOMAXPROCS: 2}, Transports: trs}
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./results -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from golden file:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestSummaryTableGolden(t *testing.T) {
+	run := goldenRun()
+	for _, f := range []Format{FormatText, FormatMarkdown} {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteSummaryTable(&buf, SummarizeRun(run), f); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, "summary."+string(f), buf.Bytes())
+		})
+	}
+	t.Run("report", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := WriteMarkdownReport(&buf, run); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, "report.md", buf.Bytes())
+	})
+}
+
+func TestFormatDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0"},
+		{4 * time.Microsecond, "4µs"},
+		{812 * time.Microsecond, "812µs"},
+		{4213 * time.Microsecond, "4.21ms"},
+		{42130 * time.Microsecond, "42.1ms"},
+		{421300 * time.Microsecond, "421ms"},
+		{1500 * time.Millisecond, "1.50s"},
+	}
+	for _, tt := range tests {
+		if got := FormatDuration(tt.d); got != tt.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestWriteAndReadRunDir(t *testing.T) {
+	run := goldenRun()
+	dir := filepath.Join(t.TempDir(), RunDirName(run))
+	if err := WriteRunDir(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(dir) != "20261125T120000Z-golden" {
+		t.Fatalf("run dir %s", filepath.Base(dir))
+	}
+	back, err := ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range run.Transports {
+		if back.Transports[i].Counters != tr.Counters || !back.Transports[i].Hist(HistLatency).Equal(tr.Hist(HistLatency)) {
+			t.Fatalf("%s did not survive the round trip", tr.Transport)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.md")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "result.json"), []byte(`{"schema":99}`), 0o644)
+	if _, err := ReadRun(dir); err == nil {
+		t.Fatal("a newer schema was accepted")
+	}
+}
