@@ -138,7 +138,9 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 	r.drain(runCtx)
 	cancel()
 	r.live.Wait()
-	return r.result(judge(opts.Worker.Index, cpuUsed, wall, timerLag)), nil
+	res := r.result(judge(opts.Worker.Index, cpuUsed, wall, timerLag))
+	res.Histograms[results.HistTimerLag] = timerLag
+	return res, nil
 }
 
 // preflight dials one connection so an unreachable or wrong target fails in

@@ -17,6 +17,7 @@ const (
 	HistFirstMessage = "first_message" // dial start until the first message arrived
 	HistLatency      = "latency"       // fan-out delivery latency or echo round-trip time
 	HistSendLag      = "send_lag"      // actual send time minus scheduled time, per send
+	HistTimerLag     = "timer_lag"     // oversleep of a 10 ms probe timer: load-generator health
 )
 
 // Run is one invocation of the load generator: the workload as run, where it ran,

@@ -13,8 +13,8 @@ func (s *Server) generate(ctx context.Context) {
 	interval := time.Duration(float64(time.Second) / s.cfg.Rate)
 	payload := wire.Payload(s.cfg.PayloadBytes)
 	start := time.Now()
-	for seq := uint64(1); ; seq++ {
-		at := start.Add(time.Duration(seq-1) * interval)
+	for i := 0; ; i++ {
+		at := start.Add(time.Duration(i) * interval)
 		t := time.NewTimer(time.Until(at))
 		select {
 		case <-ctx.Done():
@@ -25,6 +25,6 @@ func (s *Server) generate(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		s.hub.Publish(NewMessage(wire.Envelope{Seq: seq, TS: at.UnixNano(), Topic: "demo", Data: payload}))
+		s.hub.Publish(NewMessage(wire.Envelope{Seq: s.hub.NextSeq(), TS: at.UnixNano(), Topic: "demo", Data: payload}))
 	}
 }

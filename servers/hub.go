@@ -104,7 +104,13 @@ type Hub struct {
 	closed bool
 
 	published, enqueued, dropped, kicked atomic.Int64
+	seq                                  atomic.Uint64
 }
+
+// NextSeq hands out the server's own sequence numbers, for messages whose
+// publisher did not number them (the built-in generator, bare POSTs), so they
+// never collide with each other.
+func (h *Hub) NextSeq() uint64 { return h.seq.Add(1) }
 
 // NewHub returns a hub whose subscribers each queue at most queueLen messages.
 func NewHub(queueLen int, policy SlowPolicy) *Hub {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -20,7 +19,6 @@ import (
 type publishHandler struct {
 	srv      *Server
 	upgrader websocket.Upgrader
-	seq      atomic.Uint64
 }
 
 func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +83,7 @@ func (p *publishHandler) parse(b []byte) (*Message, error) {
 	if req.Seq != nil {
 		env.Seq = *req.Seq
 	} else {
-		env.Seq = p.seq.Add(1)
+		env.Seq = p.srv.hub.NextSeq()
 	}
 	if req.TS != nil {
 		env.TS = *req.TS

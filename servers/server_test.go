@@ -394,3 +394,29 @@ func TestPublishOverWebSocket(t *testing.T) {
 		t.Fatalf("close code %d, want 1007", code)
 	}
 }
+
+func TestBuiltInGenerator(t *testing.T) {
+	srv := servers.New(servers.Config{Rate: 100, PayloadBytes: 10}, quiet)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	ws := dialWS(t, "ws://"+ln.Addr().String()+"/ws", nil)
+	var last uint64
+	for range 5 {
+		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := wire.DecodeEnvelope(msg)
+		if err != nil || env.Topic != "demo" || len(env.Data) != 10 || env.Seq <= last {
+			t.Fatalf("generated %s (%v) after seq %d", msg, err, last)
+		}
+		last = env.Seq
+	}
+}
