@@ -13,26 +13,16 @@ import (
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/servers"
+	"github.com/pushbench/pushbench/servers/servertest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// startReference runs pushbench's reference server in an httptest server and
-// returns its base URL.
+// startReference runs pushbench's reference server and returns its base URL.
 func startReference(t *testing.T, cfg servers.Config) string {
 	t.Helper()
-	srv := servers.New(cfg, quiet)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("server connections did not end: %v", err)
-		}
-		ts.Close()
-	})
-	return ts.URL
+	_, base := servertest.Start(t, cfg)
+	return base
 }
 
 func wsURL(httpURL string) string { return "ws" + strings.TrimPrefix(httpURL, "http") }

@@ -123,7 +123,7 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 	var cpuStart, wallStart time.Duration
 	measureStart := func() { cpuStart, wallStart = cpuTime(), clock.Now() }
 	if opts.Pattern == PatternFanout {
-		counts := &connState{id: -1}
+		counts := &connState{id: -1, shard: r.rec.shard(0)}
 		r.publish(runCtx, pub, measureStart, counts)
 		r.conns = append(r.conns, counts)
 	} else {
@@ -184,44 +184,49 @@ func (r *run) makePlan() plan {
 	}
 }
 
-// envelope builds the message for schedule index i.
-func (r *run) envelope(buf []byte, s Pacer, i int64, payload string) []byte {
-	return wire.Envelope{Seq: uint64(i) + 1, TS: r.clock.UnixNano(s.At(i)), Topic: r.opts.Topic, Data: payload}.AppendJSON(buf[:0])
-}
-
-// publish runs the fan-out schedule. Each message is stamped with its scheduled
-// time; when the publisher falls behind it sends at once and the lateness shows
-// in send_lag and in every receiver's latency.
-func (r *run) publish(ctx context.Context, pub publisher, measureStart func(), counts *connState) {
-	payload := wire.Payload(r.opts.PayloadBytes)
+// sendSchedule sends message i of schedule s at s.At(i), for every i of the
+// plan, stamped with that scheduled time. When a sender falls behind it sends
+// at once: the lateness shows in send_lag and in the latency of the message,
+// never as a slower schedule. Measured sends are counted in cs. atFirst, if not
+// nil, runs just before the first measured send. onErr says whether an error
+// ends the schedule.
+func (r *run) sendSchedule(ctx context.Context, s Pacer, cs *connState, send func([]byte) error, atFirst func(), onErr func(error) (stop bool)) {
 	p := r.plan
-	lag := r.rec.shard(0)
+	payload := wire.Payload(r.opts.PayloadBytes)
 	var buf []byte
 	for i := int64(0); i < p.total; i++ {
-		at := p.schedule.At(i)
+		at := s.At(i)
 		if !r.clock.SleepUntil(ctx, at) {
 			return
 		}
-		if uint64(i)+1 == p.firstSeq {
-			measureStart()
+		seq := uint64(i) + 1
+		if seq == p.firstSeq && atFirst != nil {
+			atFirst()
 		}
-		buf = r.envelope(buf, p.schedule, i, payload)
-		err := pub.publish(buf)
-		measured := uint64(i)+1 >= p.firstSeq
-		if measured {
-			lag.record(results.HistSendLag, r.clock.Now()-at)
+		buf = wire.Envelope{Seq: seq, TS: r.clock.UnixNano(at), Topic: r.opts.Topic, Data: payload}.AppendJSON(buf[:0])
+		err := send(buf)
+		if seq >= p.firstSeq {
+			cs.shard.record(results.HistSendLag, r.clock.Now()-at)
 			if err != nil {
-				counts.sendErrors++
+				cs.sendErrors++
 			} else {
-				counts.sent++
-				counts.bytesOut += int64(len(buf))
+				cs.sent++
+				cs.bytesOut += int64(len(buf))
 			}
 		}
-		if err != nil {
-			r.rec.errs.add("publish", err)
+		if err != nil && onErr(err) {
+			return
 		}
 	}
-	if p.measured == 0 {
+}
+
+// publish runs the fan-out schedule through the publisher.
+func (r *run) publish(ctx context.Context, pub publisher, measureStart func(), counts *connState) {
+	r.sendSchedule(ctx, r.plan.schedule, counts, pub.publish, measureStart, func(err error) bool {
+		r.rec.errs.add("publish", err)
+		return false
+	})
+	if r.plan.measured == 0 {
 		measureStart()
 	}
 }
@@ -313,38 +318,19 @@ func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time
 }
 
 // echoWriter is the connection's one writer (runConn is its one reader). It
-// sends this connection's own open-loop schedule, offset by a phase
-// so the connections' sends spread evenly over each interval.
+// sends this connection's own open-loop schedule, offset by a phase so the
+// connections' sends spread evenly over each interval.
 func (r *run) echoWriter(ctx context.Context, conn Conn, cs *connState) {
 	defer r.sendDone.Done()
 	p := r.plan
 	phase := time.Duration(float64(time.Second) / r.opts.Rate * float64(cs.id) / float64(r.opts.Connections))
 	s := Pacer{Start: p.schedule.Start + phase, Rate: p.schedule.Rate}
-	payload := wire.Payload(r.opts.PayloadBytes)
-	var buf []byte
-	for i := int64(0); i < p.total; i++ {
-		at := s.At(i)
-		if !r.clock.SleepUntil(ctx, at) {
-			return
+	r.sendSchedule(ctx, s, cs, conn.Write, nil, func(err error) bool {
+		if ctx.Err() == nil {
+			r.rec.errs.add("write", fmt.Errorf("%s: write: %w", r.opts.URL, err))
 		}
-		buf = r.envelope(buf, s, i, payload)
-		err := conn.Write(buf)
-		if uint64(i)+1 >= p.firstSeq {
-			cs.shard.record(results.HistSendLag, r.clock.Now()-at)
-			if err != nil {
-				cs.sendErrors++
-			} else {
-				cs.sent++
-				cs.bytesOut += int64(len(buf))
-			}
-		}
-		if err != nil {
-			if ctx.Err() == nil {
-				r.rec.errs.add("write", fmt.Errorf("%s: write: %w", r.opts.URL, err))
-			}
-			return
-		}
-	}
+		return true
+	})
 }
 
 func (r *run) result(gen results.Generator) *results.TransportResult {

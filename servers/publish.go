@@ -1,7 +1,6 @@
 package servers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,34 +59,21 @@ func (p *publishHandler) serveWebSocket(w http.ResponseWriter, r *http.Request) 
 	})
 }
 
-// parse reads a publish request: a JSON object with optional seq and ts (the
-// server fills its own sequence number and the current time), topic, event and
-// data.
+// parse reads a publish request: a JSON envelope whose seq and ts may be left
+// out (the server fills its own sequence number and the current time). Unknown
+// fields are rejected.
 func (p *publishHandler) parse(b []byte) (*Message, error) {
-	var req struct {
-		Seq   *uint64 `json:"seq"`
-		TS    *int64  `json:"ts"`
-		Topic string  `json:"topic"`
-		Event string  `json:"event"`
-		Data  string  `json:"data"`
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	env, hasSeq, hasTS, err := wire.ParseEnvelope(b, true)
+	if err != nil {
 		return nil, fmt.Errorf("invalid envelope: %w", err)
 	}
-	if strings.ContainsAny(req.Event, "\r\n") {
+	if strings.ContainsAny(env.Event, "\r\n") {
 		return nil, errors.New("invalid envelope: event name contains a line break")
 	}
-	env := wire.Envelope{Topic: req.Topic, Event: req.Event, Data: req.Data}
-	if req.Seq != nil {
-		env.Seq = *req.Seq
-	} else {
+	if !hasSeq {
 		env.Seq = p.srv.hub.NextSeq()
 	}
-	if req.TS != nil {
-		env.TS = *req.TS
-	} else {
+	if !hasTS {
 		env.TS = time.Now().UnixNano()
 	}
 	return NewMessage(env), nil

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,24 +15,14 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/pushbench/pushbench/internal/wire"
 	"github.com/pushbench/pushbench/servers"
+	"github.com/pushbench/pushbench/servers/servertest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func start(t *testing.T, cfg servers.Config) (*servers.Server, string) {
 	t.Helper()
-	srv := servers.New(cfg, quiet)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("connections did not end: %v", err)
-		}
-		ts.Close()
-	})
-	return srv, ts.URL
+	return servertest.Start(t, cfg)
 }
 
 func wsURL(u string) string { return "ws" + strings.TrimPrefix(u, "http") }

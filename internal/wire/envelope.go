@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,10 +43,25 @@ func (e Envelope) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// DecodeEnvelope parses one JSON envelope. Unknown fields are ignored so servers
-// that add their own fields still work; a missing seq or ts is an error because
-// neither loss nor latency can be measured without them.
+// DecodeEnvelope parses one JSON envelope as a receiver sees it. Unknown fields
+// are ignored so servers that add their own fields still work; a missing seq or
+// ts is an error because neither loss nor latency can be measured without them.
 func DecodeEnvelope(b []byte) (Envelope, error) {
+	env, hasSeq, hasTS, err := ParseEnvelope(b, false)
+	if err != nil {
+		return Envelope{}, err
+	}
+	if !hasSeq || !hasTS {
+		return Envelope{}, fmt.Errorf("%w: missing seq or ts in %.64q", ErrNotEnvelope, b)
+	}
+	return env, nil
+}
+
+// ParseEnvelope parses an envelope whose seq and ts may be absent (a publish
+// request the server numbers and stamps itself) and reports which were present.
+// strict rejects unknown fields, so a misspelt key in a publish request is an
+// error instead of a silently empty field.
+func ParseEnvelope(b []byte, strict bool) (env Envelope, hasSeq, hasTS bool, err error) {
 	var raw struct {
 		Seq   *uint64 `json:"seq"`
 		TS    *int64  `json:"ts"`
@@ -53,13 +69,24 @@ func DecodeEnvelope(b []byte) (Envelope, error) {
 		Event string  `json:"event"`
 		Data  string  `json:"data"`
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return Envelope{}, fmt.Errorf("%w: %w", ErrNotEnvelope, err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if strict {
+		dec.DisallowUnknownFields()
 	}
-	if raw.Seq == nil || raw.TS == nil {
-		return Envelope{}, fmt.Errorf("%w: missing seq or ts in %.64q", ErrNotEnvelope, b)
+	if err := dec.Decode(&raw); err != nil {
+		return Envelope{}, false, false, fmt.Errorf("%w: %w", ErrNotEnvelope, err)
 	}
-	return Envelope{Seq: *raw.Seq, TS: *raw.TS, Topic: raw.Topic, Event: raw.Event, Data: raw.Data}, nil
+	if dec.More() {
+		return Envelope{}, false, false, fmt.Errorf("%w: trailing data after the object", ErrNotEnvelope)
+	}
+	env = Envelope{Topic: raw.Topic, Event: raw.Event, Data: raw.Data}
+	if raw.Seq != nil {
+		env.Seq = *raw.Seq
+	}
+	if raw.TS != nil {
+		env.TS = *raw.TS
+	}
+	return env, raw.Seq != nil, raw.TS != nil, nil
 }
 
 const hexDigits = "0123456789abcdef"
