@@ -39,7 +39,7 @@ bench: build
 
 ## fuzz: a short fuzzing pass over every wire codec.
 fuzz:
-	for f in FuzzSSERoundTrip FuzzSSEParser FuzzLineSplitter FuzzEnvelopeRoundTrip; do \
+	for f in FuzzSSERoundTrip FuzzSSEParser FuzzLineSplitter FuzzEnvelopeRoundTrip FuzzEIOPayloadRoundTrip FuzzSIORoundTrip; do \
 		$(GO) test ./internal/wire -run '^$$' -fuzz "^$$f$$" -fuzztime 15s || exit 1; done
 
 clean:
