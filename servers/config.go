@@ -20,6 +20,18 @@ type Config struct {
 	PayloadBytes    int           // built-in generator payload size; default 64
 	MaxPublishBytes int64         // largest publish body or message; default 1 MiB
 	ShutdownTimeout time.Duration // how long graceful shutdown waits; default 5s
+	SocketIO        SocketIOConfig
+}
+
+// SocketIOConfig configures the Engine.IO v4 / Socket.IO v5 endpoint.
+type SocketIOConfig struct {
+	PingInterval time.Duration // server ping interval; default 25s
+	PingTimeout  time.Duration // close when a pong takes longer; default 20s
+	MaxPayload   int           // largest polling POST body or WebSocket message; default 1,000,000 bytes
+	// Namespaces maps each namespace besides "/" (always open) to the auth
+	// token a CONNECT must carry ({"token":"..."}); "" means open. Default:
+	// "/admin" with token "ok", the namespace the interop tests use.
+	Namespaces map[string]string
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +70,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 5 * time.Second
+	}
+	if c.SocketIO.PingInterval <= 0 {
+		c.SocketIO.PingInterval = 25 * time.Second
+	}
+	if c.SocketIO.PingTimeout <= 0 {
+		c.SocketIO.PingTimeout = 20 * time.Second
+	}
+	if c.SocketIO.MaxPayload <= 0 {
+		c.SocketIO.MaxPayload = 1_000_000
+	}
+	if c.SocketIO.Namespaces == nil {
+		c.SocketIO.Namespaces = map[string]string{"/admin": "ok"}
 	}
 	return c
 }

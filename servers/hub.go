@@ -41,6 +41,8 @@ type Message struct {
 	wsOnce  sync.Once
 	ws      *websocket.PreparedMessage
 	wsErr   error
+	sioOnce sync.Once
+	sio     []byte
 }
 
 // NewMessage encodes env once.
@@ -68,6 +70,15 @@ func (m *Message) NDJSONLine() []byte {
 func (m *Message) WebSocketFrame() (*websocket.PreparedMessage, error) {
 	m.wsOnce.Do(func() { m.ws, m.wsErr = websocket.NewPreparedMessage(websocket.TextMessage, m.JSON) })
 	return m.ws, m.wsErr
+}
+
+// SocketIOEvent is the Engine.IO message data of the Socket.IO event
+// 2["msg",<envelope>] that carries m to sockets of the "/" namespace.
+func (m *Message) SocketIOEvent() []byte {
+	m.sioOnce.Do(func() {
+		m.sio = wire.AppendSIO(nil, wire.SIOPacket{Type: wire.SIOEvent, Data: wire.AppendSIOArray(nil, "msg", m.JSON)})
+	})
+	return m.sio
 }
 
 // Subscriber is one connection's bounded queue of messages to write.

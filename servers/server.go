@@ -21,6 +21,8 @@ type Server struct {
 	done chan struct{} // closed when shutdown begins; streams end on it
 	once sync.Once
 	mux  *http.ServeMux
+	// transports are the push transports this server speaks.
+	transports []Transport
 	// conns tracks the goroutines of hijacked WebSocket connections, which
 	// http.Server.Shutdown does not wait for. connMu orders Add against Close so
 	// no goroutine is added once Shutdown may be waiting.
@@ -38,7 +40,8 @@ func New(cfg Config, log *slog.Logger) *Server {
 		done: make(chan struct{}),
 		mux:  http.NewServeMux(),
 	}
-	for _, t := range s.Transports() {
+	s.transports = []Transport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)}
+	for _, t := range s.transports {
 		s.mux.Handle(t.Pattern(), t)
 	}
 	pub := &publishHandler{srv: s, upgrader: s.newUpgrader()}
@@ -50,9 +53,7 @@ func New(cfg Config, log *slog.Logger) *Server {
 }
 
 // Transports lists the push transports this server speaks.
-func (s *Server) Transports() []Transport {
-	return []Transport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s)}
-}
+func (s *Server) Transports() []Transport { return s.transports }
 
 // Handler is the server's HTTP handler, for httptest servers in tests.
 func (s *Server) Handler() http.Handler { return s.mux }

@@ -16,4 +16,5 @@ var (
 	_ Transport = (*chunkedTransport)(nil)
 	_ Transport = (*sseTransport)(nil)
 	_ Transport = (*wsTransport)(nil)
+	_ Transport = (*socketioTransport)(nil)
 )
