@@ -66,7 +66,7 @@ func TestEndpointURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.base+"+"+tt.transport, func(t *testing.T) {
-			if got := endpointURL(tt.base, loadgen.Transports()[tt.transport]); got != tt.want {
+			if got := loadgen.Transports()[tt.transport].Endpoint(tt.base); got != tt.want {
 				t.Fatalf("got %s, want %s", got, tt.want)
 			}
 		})

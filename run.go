@@ -171,32 +171,12 @@ func (o *runOptions) runTransport(ctx context.Context, name string, log *slog.Lo
 	opts.Transport = name
 	opts.URL = o.urls[name]
 	if opts.URL == "" {
-		opts.URL = endpointURL(base, loadgen.Transports()[name])
+		opts.URL = loadgen.Transports()[name].Endpoint(base)
 	}
 	opts.PublishURL = o.publish
 	if opts.PublishURL == "" {
-		opts.PublishURL = wsScheme(strings.TrimSuffix(base, "/")) + "/publish"
+		opts.PublishURL = loadgen.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
 	}
 	log.Info("running", "transport", name, "url", opts.URL, "pattern", opts.Pattern, "connections", opts.Connections)
 	return loadgen.Run(ctx, opts, log)
-}
-
-// endpointURL is the URL of a transport's reference path on base, with a
-// ws:// scheme for WebSocket transports.
-func endpointURL(base string, t loadgen.Transport) string {
-	u := strings.TrimSuffix(base, "/") + t.Path()
-	if t.Bidirectional() {
-		return wsScheme(u)
-	}
-	return u
-}
-
-func wsScheme(u string) string {
-	if rest, ok := strings.CutPrefix(u, "https://"); ok {
-		return "wss://" + rest
-	}
-	if rest, ok := strings.CutPrefix(u, "http://"); ok {
-		return "ws://" + rest
-	}
-	return u
 }

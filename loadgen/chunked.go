@@ -10,9 +10,9 @@ import (
 // browser's XMLHttpRequest does at readyState 3, whatever the chunk boundaries.
 type chunkedClient struct{}
 
-func (chunkedClient) Name() string        { return "chunked" }
-func (chunkedClient) Path() string        { return "/chunked" }
-func (chunkedClient) Bidirectional() bool { return false }
+func (chunkedClient) Name() string                { return "chunked" }
+func (chunkedClient) Endpoint(base string) string { return endpointOn(base, "/chunked", false) }
+func (chunkedClient) Bidirectional() bool         { return false }
 
 // chunkedTypes are the media types accepted for an NDJSON stream; the first is
 // what the error names.

@@ -14,16 +14,18 @@ import (
 	"time"
 )
 
-// NewStreamTransport returns the HTTP transport the chunked and SSE clients of
-// one run share: each streaming response holds its own TCP connection,
-// compression is off (a gzip layer would buffer the stream), no proxy is used,
-// and HTTP/2 is not negotiated, so one connection is one stream.
-func NewStreamTransport() *http.Transport {
+// NewStreamTransport returns an HTTP transport for push clients: compression
+// is off (a gzip layer would buffer the stream), no proxy is used, and HTTP/2 is
+// not negotiated, so one connection is one stream. maxIdlePerHost bounds the
+// keep-alive connections it holds: a long-polling client keeps its two (GET
+// and POST) instead of re-dialling for every poll.
+func NewStreamTransport(maxIdlePerHost int) *http.Transport {
 	return &http.Transport{
-		DialContext:        (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
-		DisableCompression: true,
-		TLSNextProto:       map[string]func(string, *tls.Conn) http.RoundTripper{},
-		IdleConnTimeout:    time.Second,
+		DialContext:         (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		DisableCompression:  true,
+		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
+		MaxIdleConnsPerHost: maxIdlePerHost,
+		IdleConnTimeout:     30 * time.Second,
 	}
 }
 

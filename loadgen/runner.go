@@ -265,6 +265,9 @@ func (r *run) runConn(ctx context.Context, cs *connState) {
 	if tm.TCP > 0 {
 		cs.shard.record(results.HistTCPConnect, tm.TCP)
 	}
+	for _, ph := range tm.Phases {
+		cs.shard.record(ph.Name, ph.At)
+	}
 	cs.conn = conn // read by Run after dialed.Wait, to start echo writers
 	r.ready.Add(1)
 	r.dialed.Done()

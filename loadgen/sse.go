@@ -10,9 +10,9 @@ import (
 // event's data is one message, whatever its event type.
 type sseClient struct{}
 
-func (sseClient) Name() string        { return "sse" }
-func (sseClient) Path() string        { return "/sse" }
-func (sseClient) Bidirectional() bool { return false }
+func (sseClient) Name() string                { return "sse" }
+func (sseClient) Endpoint(base string) string { return endpointOn(base, "/sse", false) }
+func (sseClient) Bidirectional() bool         { return false }
 
 func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error) {
 	resp, tm, err := dialStream(ctx, url, "text/event-stream", []string{"text/event-stream"}, opts)

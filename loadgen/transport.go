@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 
 	"context"
@@ -16,8 +17,9 @@ import (
 type Transport interface {
 	// Name is the transport's name in results: chunked, sse, ws.
 	Name() string
-	// Path is where pushbench's reference server serves it.
-	Path() string
+	// Endpoint is the transport's URL on a server whose base URL
+	// (http://host:port) is base, at pushbench's reference paths.
+	Endpoint(base string) string
 	// Bidirectional reports whether Conn.Write works (needed by echo).
 	Bidirectional() bool
 	// Dial opens one connection and returns once it is ready to receive. ctx
@@ -53,7 +55,7 @@ func NewDialOptions(clock Clock, connectTimeout time.Duration) DialOptions {
 	return DialOptions{
 		Clock:          clock,
 		ConnectTimeout: connectTimeout,
-		HTTP:           NewStreamTransport(),
+		HTTP:           NewStreamTransport(64),
 		WSBuffers:      &sync.Pool{},
 	}
 }
@@ -61,7 +63,16 @@ func NewDialOptions(clock Clock, connectTimeout time.Duration) DialOptions {
 // Timings are the phases of one dial, as offsets from its start.
 type Timings struct {
 	TCP   time.Duration // TCP handshake done (0 when not observed)
-	Ready time.Duration // handshake done: stream headers or 101 received
+	Ready time.Duration // ready to receive: stream headers, 101, or Socket.IO connect answered
+	// Phases are transport-specific steps in between, each recorded in a
+	// histogram of its name (Socket.IO: eio_open, sio_connect).
+	Phases []Phase
+}
+
+// Phase is one named step of a dial and when it completed.
+type Phase struct {
+	Name string
+	At   time.Duration
 }
 
 // ErrReceiveOnly is returned by Write on transports that only push.
@@ -87,10 +98,30 @@ func dialTimeoutError(url string, timeout time.Duration, err error) error {
 // Transports lists the client transports by name.
 func Transports() map[string]Transport {
 	ts := map[string]Transport{}
-	for _, t := range []Transport{chunkedClient{}, sseClient{}, wsClient{}} {
+	for _, t := range []Transport{chunkedClient{}, sseClient{}, wsClient{}, socketioClient{}, socketioClient{polling: true}} {
 		ts[t.Name()] = t
 	}
 	return ts
+}
+
+// endpointOn joins base and path, switching http(s) to ws(s) when ws is set.
+func endpointOn(base, path string, ws bool) string {
+	u := strings.TrimSuffix(base, "/") + path
+	if !ws {
+		return u
+	}
+	return WebSocketURL(u)
+}
+
+// WebSocketURL switches an http(s) URL to the ws(s) scheme.
+func WebSocketURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, "https://"); ok {
+		return "wss://" + rest
+	}
+	if rest, ok := strings.CutPrefix(u, "http://"); ok {
+		return "ws://" + rest
+	}
+	return u
 }
 
 // TransportNames lists the client transports in a stable order.
@@ -104,7 +135,7 @@ func TransportNames() []string {
 }
 
 func transportOrder(name string) int {
-	for i, n := range []string{"chunked", "sse", "ws"} {
+	for i, n := range []string{"chunked", "sse", "ws", "socketio", "socketio-polling"} {
 		if n == name {
 			return i
 		}
@@ -118,4 +149,7 @@ var (
 	_ Transport = wsClient{}
 	_ Conn      = (*streamConn)(nil)
 	_ Conn      = (*wsConn)(nil)
+	_ Transport = socketioClient{}
+	_ Conn      = (*sioWSConn)(nil)
+	_ Conn      = (*sioPollConn)(nil)
 )

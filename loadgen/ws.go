@@ -13,9 +13,9 @@ import (
 // is one envelope; the server's pings are answered by gorilla's default handler.
 type wsClient struct{}
 
-func (wsClient) Name() string        { return "ws" }
-func (wsClient) Path() string        { return "/ws" }
-func (wsClient) Bidirectional() bool { return true }
+func (wsClient) Name() string                { return "ws" }
+func (wsClient) Endpoint(base string) string { return endpointOn(base, "/ws", true) }
+func (wsClient) Bidirectional() bool         { return true }
 
 func (wsClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error) {
 	conn, tm, err := dialWebSocket(ctx, url, opts)
