@@ -15,9 +15,13 @@ DURATION    ?= 10s
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
 
-## test: formatting, vet, and every test (unit and end-to-end) under the race detector.
-test: fmt-check vet
+## test: formatting, vet, and every test (unit, end-to-end, interop) under the race detector.
+test: fmt-check vet interop/node_modules/.package-lock.json
 	$(GO) test -race -count=1 ./...
+
+# The official Socket.IO packages, pinned by interop/package-lock.json.
+interop/node_modules/.package-lock.json: interop/package.json interop/package-lock.json
+	npm ci --prefix interop --no-audit --no-fund
 
 ## test-short: unit tests only, no end-to-end runs.
 test-short:
