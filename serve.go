@@ -64,7 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The first stdout line announces the address; pushbench run's builtin
 	// target reads it to find a server started on port 0.
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/chunked /sse /ws /publish /stats")
+	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/ (demo page) /chunked /sse /ws /socket.io/ /publish /stats")
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped", "hub", fmt.Sprintf("%+v", srv.Hub().Stats()))
 	return err

@@ -12,7 +12,11 @@ func (t *chunkedTransport) Pattern() string { return "GET /chunked" }
 func (t *chunkedTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.srv.serveStream(w, r, streamWriter{
 		contentType: "application/x-ndjson",
-		heartbeat:   []byte("\n"), // an empty line: NDJSON readers skip it
-		frame:       (*Message).NDJSONLine,
+		// A blank line at once: browsers expose a streaming response (XHR
+		// readyState 2 and 3) only once body bytes arrive, and NDJSON readers
+		// skip blank lines.
+		preamble:  []byte("\n"),
+		heartbeat: []byte("\n"), // an empty line: NDJSON readers skip it
+		frame:     (*Message).NDJSONLine,
 	})
 }

@@ -48,6 +48,7 @@ func New(cfg Config, log *slog.Logger) *Server {
 	s.mux.Handle("POST /publish", pub)
 	s.mux.Handle("GET /publish", pub)
 	s.mux.HandleFunc("GET /stats", s.serveStats)
+	servePage(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	return s
 }

@@ -103,7 +103,7 @@ func TestStreamHeadersAndFraming(t *testing.T) {
 	tests := []struct {
 		path, contentType, preamble, frame string
 	}{
-		{"/chunked", "application/x-ndjson", "", `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n"},
+		{"/chunked", "application/x-ndjson", "\n", `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n"},
 		{"/sse", "text/event-stream; charset=utf-8", "retry: 2000\n\n", "id: 5\ndata: " + `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n\n"},
 	}
 	for _, tt := range tests {
@@ -142,8 +142,11 @@ func TestHeartbeats(t *testing.T) {
 			_, base := start(t, servers.Config{Heartbeat: 20 * time.Millisecond, SSERetry: 1500 * time.Millisecond})
 			_, r := openStream(t, base+tt.path, nil)
 			want := tt.want + tt.want
-			if tt.path == "/sse" {
+			switch tt.path {
+			case "/sse":
 				want = "retry: 1500\n\n" + want
+			case "/chunked":
+				want = "\n" + want
 			}
 			got := make([]byte, len(want))
 			if _, err := io.ReadFull(r, got); err != nil || string(got) != want {

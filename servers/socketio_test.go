@@ -109,7 +109,7 @@ func TestSocketIOPollingFrames(t *testing.T) {
 		{"451-[\"echo\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID", "451-[\"echo\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID"},
 		{"451-13[\"echo\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID", "461-13[{\"_placeholder\":true,\"num\":0}]\x1ebAQID"},
 		{`40/admin,{"token":"no"}`, `44/admin,{"message":"Not authorized","data":{"reason":"token"}}`},
-		{`42/admin,14["echo","ignored: not connected"]`+"\x1e"+`40/admin,{"token":"ok"}`, `40/admin,{"sid":"SID"}`},
+		{`42/admin,14["echo","ignored: not connected"]` + "\x1e" + `40/admin,{"token":"ok"}`, `40/admin,{"sid":"SID"}`},
 		{`42/admin,13["echo","bar"]`, `43/admin,13["bar"]`},
 		{`40/nope,`, `44/nope,{"message":"Invalid namespace"}`},
 		{"4212[\"echo\",\"a\"]\x1e4213[\"echo\",\"b\"]", "4312[\"a\"]\x1e4313[\"b\"]"},
