@@ -245,4 +245,3 @@ func (c *sioWSConn) Write(msg []byte) error {
 
 func (c *sioWSConn) BytesRead() int64 { return c.bytes }
 func (c *sioWSConn) Close() error     { return c.conn.Close() }
-
