@@ -1,5 +1,6 @@
 // Command pushbench benchmarks and load-tests the ways a server pushes data to
-// clients: chunked HTTP streaming, Server-Sent Events and WebSocket. It ships a
+// clients: chunked HTTP streaming, Server-Sent Events, WebSocket and Socket.IO
+// (Engine.IO v4 / Socket.IO v5). It ships a
 // reference server for each (pushbench serve) and a load generator that speaks
 // the real protocols (pushbench run).
 package main
@@ -36,7 +37,7 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "pushbench benchmarks server push transports: chunked HTTP streaming, SSE and WebSocket.\n\n")
+	fmt.Fprintf(w, "pushbench benchmarks server push transports: chunked HTTP streaming, SSE, WebSocket and Socket.IO.\n\n")
 	fmt.Fprintf(w, "Usage:\n  pushbench <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
