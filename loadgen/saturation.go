@@ -53,7 +53,9 @@ func judge(worker int, cpu, wall time.Duration, timerLag *results.Histogram) res
 	}
 	if lag := timerLag.Quantile(0.99); lag > saturatedTimerLag {
 		g.Saturated = true
-		g.Reasons = append(g.Reasons, fmt.Sprintf("timer lag p99 %s > %s: goroutines were not scheduled on time", results.FormatDuration(lag), saturatedTimerLag))
+		g.Reasons = append(g.Reasons, fmt.Sprintf("timer lag p99 %s > %s: its goroutines were not scheduled on time "+
+			"(it used %.0f%% of %d cores; the rest of the host's CPU was busy, e.g. with a server on the same machine), "+
+			"so receive stamps may be late by as much", results.FormatDuration(lag), saturatedTimerLag, g.CPUPercent, g.Cores))
 	}
 	return g
 }

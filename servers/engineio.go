@@ -284,31 +284,44 @@ func (s *eioSession) broadcasts() (<-chan *Message, <-chan struct{}) {
 	return s.sub.C, s.sub.Kicked
 }
 
+// outPacket is one packet to send: a queued packet, or a hub broadcast whose
+// encodings are shared by every session.
+type outPacket struct {
+	wire.EIOPacket
+	broadcast *Message
+}
+
+var closePacket = []outPacket{{EIOPacket: wire.EIOPacket{Type: wire.EIOClose}}}
+
 // collect waits for the first outgoing packet, then takes whatever else is
 // already queued, up to maxPayload bytes. It returns nil when stop fires, and
 // a close packet once the session is closed.
-func (s *eioSession) collect(ctx context.Context, stop <-chan struct{}) []wire.EIOPacket {
+func (s *eioSession) collect(ctx context.Context, stop <-chan struct{}) []outPacket {
 	max := s.t.srv.cfg.SocketIO.MaxPayload
-	var batch []wire.EIOPacket
+	var batch []outPacket
 	size := 0
 	add := func(p wire.EIOPacket) {
-		batch = append(batch, p)
+		batch = append(batch, outPacket{EIOPacket: p})
 		size += len(p.Data) + 2
+	}
+	addBroadcast := func(m *Message) {
+		batch = append(batch, outPacket{EIOPacket: wire.EIOPacket{Type: wire.EIOMessage, Data: m.SocketIOEvent()}, broadcast: m})
+		size += len(m.SocketIOEvent()) + 2
 	}
 	msgs, kicked := s.broadcasts()
 	select {
 	case p := <-s.out:
 		add(p)
 	case m := <-msgs:
-		add(wire.EIOPacket{Type: wire.EIOMessage, Data: m.SocketIOEvent()})
+		addBroadcast(m)
 	case <-kicked:
 		s.close("subscriber too slow")
-		return []wire.EIOPacket{{Type: wire.EIOClose}}
+		return closePacket
 	case <-s.closed:
-		return []wire.EIOPacket{{Type: wire.EIOClose}}
+		return closePacket
 	case <-s.t.srv.done:
 		s.close("server shutting down")
-		return []wire.EIOPacket{{Type: wire.EIOClose}}
+		return closePacket
 	case <-stop:
 		return nil
 	case <-ctx.Done():
@@ -321,7 +334,7 @@ func (s *eioSession) collect(ctx context.Context, stop <-chan struct{}) []wire.E
 			add(p)
 			continue
 		case m := <-msgs:
-			add(wire.EIOPacket{Type: wire.EIOMessage, Data: m.SocketIOEvent()})
+			addBroadcast(m)
 			continue
 		default:
 		}
@@ -388,9 +401,13 @@ func (s *eioSession) poll(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Err() != nil {
 			return
 		}
-		batch = []wire.EIOPacket{{Type: wire.EIONoop}} // a probe: release the poll
+		batch = []outPacket{{EIOPacket: wire.EIOPacket{Type: wire.EIONoop}}} // a probe: release the poll
 	}
-	writePollingPayload(w, batch)
+	packets := make([]wire.EIOPacket, len(batch))
+	for i, p := range batch {
+		packets[i] = p.EIOPacket
+	}
+	writePollingPayload(w, packets)
 }
 
 // receivePost handles one polling POST: a payload of packets, at most
@@ -525,7 +542,16 @@ func (s *eioSession) writeWebSocket(conn *websocket.Conn, readerDone <-chan stru
 				return // Engine.IO closes a WebSocket by closing the socket
 			}
 			_ = conn.SetWriteDeadline(time.Now().Add(s.t.srv.cfg.WriteTimeout))
-			if err := writeEIOFrame(conn, p); err != nil {
+			var err error
+			if p.broadcast != nil {
+				var pm *websocket.PreparedMessage
+				if pm, err = p.broadcast.SocketIOFrame(); err == nil {
+					err = conn.WritePreparedMessage(pm)
+				}
+			} else {
+				err = writeEIOFrame(conn, p.EIOPacket)
+			}
+			if err != nil {
 				s.close("write: " + err.Error())
 				return
 			}

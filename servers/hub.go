@@ -34,15 +34,18 @@ type Message struct {
 	Env  wire.Envelope
 	JSON []byte
 
-	sseOnce sync.Once
-	sse     []byte
-	lineOne sync.Once
-	line    []byte
-	wsOnce  sync.Once
-	ws      *websocket.PreparedMessage
-	wsErr   error
-	sioOnce sync.Once
-	sio     []byte
+	sseOnce   sync.Once
+	sse       []byte
+	lineOne   sync.Once
+	line      []byte
+	wsOnce    sync.Once
+	ws        *websocket.PreparedMessage
+	wsErr     error
+	sioOnce   sync.Once
+	sio       []byte
+	sioWSOnce sync.Once
+	sioWS     *websocket.PreparedMessage
+	sioWSErr  error
 }
 
 // NewMessage encodes env once.
@@ -79,6 +82,16 @@ func (m *Message) SocketIOEvent() []byte {
 		m.sio = wire.AppendSIO(nil, wire.SIOPacket{Type: wire.SIOEvent, Data: wire.AppendSIOArray(nil, "msg", m.JSON)})
 	})
 	return m.sio
+}
+
+// SocketIOFrame is the WebSocket text frame 42["msg",<envelope>], framed once
+// for all Socket.IO sessions on WebSocket.
+func (m *Message) SocketIOFrame() (*websocket.PreparedMessage, error) {
+	m.sioWSOnce.Do(func() {
+		frame := append([]byte{wire.EIOMessage}, m.SocketIOEvent()...)
+		m.sioWS, m.sioWSErr = websocket.NewPreparedMessage(websocket.TextMessage, frame)
+	})
+	return m.sioWS, m.sioWSErr
 }
 
 // Subscriber is one connection's bounded queue of messages to write.
