@@ -45,7 +45,7 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// mapFlag collects repeated key=value flags.
+// mapFlag collects repeated NAME=VALUE flags.
 type mapFlag map[string]string
 
 func (m mapFlag) String() string {
@@ -59,7 +59,7 @@ func (m mapFlag) String() string {
 func (m mapFlag) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok || k == "" || v == "" {
-		return fmt.Errorf("want transport=URL, got %q", s)
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
 	}
 	m[k] = v
 	return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/servers"
@@ -37,6 +38,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&o.cfg.Rate, "rate", 0, "built-in generator: broadcasts per second to every client (0: off)")
 	fs.IntVar(&o.cfg.PayloadBytes, "payload", 64, "built-in generator: payload bytes per message")
 	fs.DurationVar(&o.cfg.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long graceful shutdown waits")
+	fs.DurationVar(&o.cfg.SocketIO.PingInterval, "sio-ping-interval", 25*time.Second, "Engine.IO ping interval")
+	fs.DurationVar(&o.cfg.SocketIO.PingTimeout, "sio-ping-timeout", 20*time.Second, "Engine.IO: close a session whose pong takes longer")
+	fs.IntVar(&o.cfg.SocketIO.MaxPayload, "sio-max-payload", 1_000_000, "Engine.IO maxPayload: largest polling POST or WebSocket message")
+	namespaces := mapFlag{}
+	fs.Var(namespaces, "sio-namespace", "Socket.IO namespace NAME=TOKEN that CONNECT must authenticate with {\"token\":TOKEN} (repeatable; default /admin=ok; \"/\" is always open)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -50,6 +56,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o.cfg.SlowPolicy = policy
 	o.cfg.CORSOrigins, o.cfg.WSOrigins = cors, wsOrigins
+	for name := range namespaces {
+		if !strings.HasPrefix(name, "/") || name == "/" {
+			return usageError{fmt.Errorf("--sio-namespace: namespace %q must start with / and not be / itself", name)}
+		}
+	}
+	if len(namespaces) > 0 {
+		o.cfg.SocketIO.Namespaces = namespaces
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return usageError{fmt.Errorf("log level %q: %w", o.logLevel, err)}
