@@ -382,20 +382,31 @@ func (s *eioSession) heartbeat() {
 	}
 }
 
+// exclusive claims busy (s.polling or s.posting) for one request. The protocol
+// allows one GET and one POST at a time; a second one ends the session, as the
+// official server does, and is answered 400.
+func (s *eioSession) exclusive(w http.ResponseWriter, busy *bool, what string) (release func(), ok bool) {
+	s.mu.Lock()
+	taken := *busy
+	*busy = true
+	s.mu.Unlock()
+	if taken {
+		s.close(what)
+		eioError(w, http.StatusBadRequest, eioBadRequest, what)
+		return nil, false
+	}
+	return func() { s.mu.Lock(); *busy = false; s.mu.Unlock() }, true
+}
+
 // poll answers one long-polling GET with everything queued, waiting for the
 // first packet. Two concurrent GETs end the session, as the official server
 // does.
 func (s *eioSession) poll(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.polling {
-		s.mu.Unlock()
-		s.close("overlapping polls")
-		eioError(w, http.StatusBadRequest, eioBadRequest, "overlapping polls")
+	release, ok := s.exclusive(w, &s.polling, "overlapping polls")
+	if !ok {
 		return
 	}
-	s.polling = true
-	s.mu.Unlock()
-	defer func() { s.mu.Lock(); s.polling = false; s.mu.Unlock() }()
+	defer release()
 	batch := s.collect(r.Context(), s.probed)
 	if batch == nil {
 		if r.Context().Err() != nil {
@@ -413,16 +424,11 @@ func (s *eioSession) poll(w http.ResponseWriter, r *http.Request) {
 // receivePost handles one polling POST: a payload of packets, at most
 // maxPayload bytes.
 func (s *eioSession) receivePost(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.posting {
-		s.mu.Unlock()
-		s.close("overlapping posts")
-		eioError(w, http.StatusBadRequest, eioBadRequest, "overlapping posts")
+	release, ok := s.exclusive(w, &s.posting, "overlapping posts")
+	if !ok {
 		return
 	}
-	s.posting = true
-	s.mu.Unlock()
-	defer func() { s.mu.Lock(); s.posting = false; s.mu.Unlock() }()
+	defer release()
 	max := s.t.srv.cfg.SocketIO.MaxPayload
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(max)))
 	if err != nil {
