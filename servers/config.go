@@ -25,9 +25,10 @@ type Config struct {
 
 // SocketIOConfig configures the Engine.IO v4 / Socket.IO v5 endpoint.
 type SocketIOConfig struct {
-	PingInterval time.Duration // server ping interval; default 25s
-	PingTimeout  time.Duration // close when a pong takes longer; default 20s
-	MaxPayload   int           // largest polling POST body or WebSocket message; default 1,000,000 bytes
+	PingInterval   time.Duration // server ping interval; default 25s
+	PingTimeout    time.Duration // close when a pong takes longer; default 20s
+	MaxPayload     int           // largest polling POST body or WebSocket message; default 1,000,000 bytes
+	ConnectTimeout time.Duration // close a session that joins no namespace this long; default 45s
 	// Namespaces maps each namespace besides "/" (always open) to the auth
 	// token a CONNECT must carry ({"token":"..."}); "" means open. Default:
 	// "/admin" with token "ok", the namespace the interop tests use.
@@ -76,6 +77,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SocketIO.PingTimeout <= 0 {
 		c.SocketIO.PingTimeout = 20 * time.Second
+	}
+	if c.SocketIO.ConnectTimeout <= 0 {
+		c.SocketIO.ConnectTimeout = 45 * time.Second
 	}
 	if c.SocketIO.MaxPayload <= 0 {
 		c.SocketIO.MaxPayload = 1_000_000

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -149,6 +150,14 @@ func (t *socketioTransport) newSession() *eioSession {
 	t.mu.Lock()
 	t.sessions[s.sid] = s
 	t.mu.Unlock()
+	// A session must join a namespace promptly, as the official server requires.
+	s.mu.Lock()
+	s.connectTimer = time.AfterFunc(t.srv.cfg.SocketIO.ConnectTimeout, func() {
+		if !s.joined.Load() {
+			s.close("no CONNECT within the connect timeout")
+		}
+	})
+	s.mu.Unlock()
 	if !t.srv.goConn(s.heartbeat) {
 		s.close("server shutting down")
 		return nil
@@ -239,6 +248,9 @@ type eioSession struct {
 	in      sync.Mutex // serializes packet handling
 	sockets map[string]string
 	binary  *pendingBinary
+
+	joined       atomic.Bool // a namespace was joined
+	connectTimer *time.Timer // guarded by mu
 }
 
 func (s *eioSession) isUpgraded() bool {
@@ -266,6 +278,9 @@ func (s *eioSession) close(reason string) {
 		close(s.closed)
 		s.t.forget(s.sid)
 		s.mu.Lock()
+		if s.connectTimer != nil {
+			s.connectTimer.Stop()
+		}
 		if s.sub != nil {
 			s.t.srv.hub.Unsubscribe(s.sub)
 			s.sub = nil

@@ -87,6 +87,7 @@ func (s *eioSession) connect(p wire.SIOPacket) {
 	}
 	id := newSID()
 	s.sockets[nsp] = id
+	s.joined.Store(true)
 	if nsp == "/" {
 		sub := s.t.srv.hub.Subscribe()
 		if sub == nil {

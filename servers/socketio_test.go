@@ -224,6 +224,20 @@ func TestEngineIOHeartbeat(t *testing.T) {
 	})
 }
 
+func TestEngineIOConnectTimeout(t *testing.T) {
+	_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{ConnectTimeout: 50 * time.Millisecond}})
+	idle := openPolling(t, base)
+	joined := openPolling(t, base)
+	joined.post("40")
+	time.Sleep(200 * time.Millisecond)
+	if status, _, _ := idle.do("GET", idle.base+"&sid="+idle.sid, ""); status != 400 {
+		t.Fatalf("a session that never sent CONNECT survived: %d", status)
+	}
+	if got := normalize(joined.get()); got != `40{"sid":"SID"}` {
+		t.Fatalf("joined session got %q", got)
+	}
+}
+
 func TestEngineIOMisbehavingClients(t *testing.T) {
 	tests := []struct {
 		name string
