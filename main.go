@@ -25,7 +25,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the reference push servers", runServe},
-		{"run", "load-test push transports and report latency, throughput and loss", runRun},
+		{"run", "load-test push transports (from flags or scenario files) and report latency, throughput and loss", runRun},
+		{"validate", "check scenario files without running load", runValidate},
 		{"report", "re-render saved results as tables", runReport},
 	}
 }

@@ -41,7 +41,7 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			fmt.Fprintln(stdout, results.TableLegend)
 			for _, l := range results.ErrorLines(run) {
-				fmt.Fprintf(stdout, "  ! %s\n", l)
+				fmt.Fprintf(stdout, "  - %s\n", l)
 			}
 		default:
 			return usageError{fmt.Errorf("--format %q: want text, markdown or json", *format)}

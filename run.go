@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,51 +16,91 @@ import (
 
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/scenarios"
 )
 
-// runOptions are the flags of pushbench run.
+// runOptions are the flags of pushbench run. The workload flags build a
+// scenario when no scenario file is given.
 type runOptions struct {
 	target     string
 	urls       mapFlag
 	publish    string
 	transports listFlag
-	load       loadgen.Options
+	pattern    string
+	conns      int
+	ramp       float64
+	warmup     time.Duration
+	duration   time.Duration
+	rate       float64
+	payload    int
+	connectTO  time.Duration
+	drain      time.Duration
 	name       string
-	out        string
-	format     string
-	worker     string
-	quiet      bool
+
+	out    string
+	format string
+	worker string
+	repeat int
+	quiet  bool
 }
+
+// workloadFlags may not be combined with scenario files: the file says it all.
+var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
+	"duration", "rate", "payload", "connect-timeout", "drain", "name"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}}
-	fs := newFlagSet("run", "[flags]", stderr)
+	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stderr)
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
-	fs.Var(o.urls, "url", "transport=URL for a server whose paths differ from /chunked, /sse, /ws (repeatable)")
+	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
 	fs.Var(&o.transports, "transports", "comma-separated transports: "+strings.Join(loadgen.TransportNames(), ",")+" (default all that support the pattern)")
-	fs.StringVar(&o.load.Pattern, "pattern", loadgen.PatternFanout, "fanout (one publisher, every connection receives) or echo (each connection sends and times the echo)")
-	fs.IntVar(&o.load.Connections, "connections", 1000, "connections per transport")
-	fs.Float64Var(&o.load.Ramp, "ramp", 1000, "connections opened per second")
-	fs.DurationVar(&o.load.Warmup, "warmup", 2*time.Second, "warm-up before measuring (excluded from results; negative for none)")
-	fs.DurationVar(&o.load.Duration, "duration", 10*time.Second, "measured duration")
-	fs.Float64Var(&o.load.Rate, "rate", 10, "broadcasts per second (fanout) or sends per second per connection (echo)")
-	fs.IntVar(&o.load.PayloadBytes, "payload", 64, "payload bytes per message")
-	fs.DurationVar(&o.load.ConnectTimeout, "connect-timeout", 10*time.Second, "time allowed for each connection to become ready")
-	fs.DurationVar(&o.load.Drain, "drain", 2*time.Second, "how long after the last send late messages still count; later ones are lost")
+	fs.StringVar(&o.pattern, "pattern", loadgen.PatternFanout, "fanout (one publisher, every connection receives), echo (each connection sends and times the echo), idle (hold connections, measure their cost) or churn (open and close connections at --rate)")
+	fs.IntVar(&o.conns, "connections", 1000, "connections per transport (churn: the most open at once)")
+	fs.Float64Var(&o.ramp, "ramp", 1000, "connections opened per second")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before measuring (excluded from results; 0 for none)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured duration")
+	fs.Float64Var(&o.rate, "rate", 10, "broadcasts/s (fanout), sends/s per connection (echo) or connections opened/s (churn)")
+	fs.IntVar(&o.payload, "payload", 64, "payload bytes per message")
+	fs.DurationVar(&o.connectTO, "connect-timeout", 10*time.Second, "time allowed for each connection to become ready")
+	fs.DurationVar(&o.drain, "drain", 2*time.Second, "how long after the last send late messages still count; later ones are lost")
 	fs.StringVar(&o.name, "name", "run", "run name, used in the result directory name")
-	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which the run's result directory is written (empty: do not save)")
+	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which each run's result directory is written (empty: do not save)")
 	fs.StringVar(&o.format, "format", "text", "table format on stdout: text or markdown")
 	fs.StringVar(&o.worker, "worker", "0/1", "this process's slice of a distributed run, as index/count")
+	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times (for pushbench compare's significance test)")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
-	}
-	if err := o.complete(); err != nil {
+	worker, err := o.check()
+	if err != nil {
 		return usageError{err}
+	}
+	var scs []*scenarios.Scenario
+	if fs.NArg() == 0 {
+		sc, err := o.scenario()
+		if err != nil {
+			return usageError{err}
+		}
+		scs = append(scs, sc)
+	} else {
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			if slices.Contains(workloadFlags, f.Name) {
+				set = append(set, "--"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return usageError{fmt.Errorf("%s cannot be combined with scenario files: the file describes the workload", strings.Join(set, ", "))}
+		}
+		for _, path := range fs.Args() {
+			sc, err := scenarios.Load(path)
+			if err != nil {
+				return usageError{err}
+			}
+			scs = append(scs, sc)
+		}
 	}
 	level := slog.LevelInfo
 	if o.quiet {
@@ -67,95 +108,147 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	run := &results.Run{Schema: results.SchemaVersion, Name: o.name, Started: time.Now().UTC(), Env: results.CollectEnv()}
-	var failures []error
-	for _, name := range o.transports {
-		tr, err := o.runTransport(ctx, name, log, stderr)
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted: %w", err)
-			}
-			failures = append(failures, err)
-			fmt.Fprintf(stderr, "pushbench run: %v\n", err)
-			continue
-		}
-		run.Transports = append(run.Transports, tr)
-		if tr.Counters.ConnReady == 0 {
-			failures = append(failures, fmt.Errorf("%s: no connection became ready", name))
-		}
-	}
-	if len(run.Transports) > 0 {
-		if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.Format(o.format)); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, results.TableLegend)
-		for _, l := range results.ErrorLines(run) {
-			fmt.Fprintf(stdout, "  ! %s\n", l)
-		}
-		if o.out != "" {
-			dir := filepath.Join(o.out, results.RunDirName(run))
-			if err := results.WriteRunDir(dir, run); err != nil {
+	failed := false
+	for _, sc := range scs {
+		for rep := 1; rep <= o.repeat; rep++ {
+			ok, err := o.runScenario(ctx, sc, rep, worker, log, stdout, stderr)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "results: %s\n", dir)
+			failed = failed || !ok
 		}
 	}
-	if len(failures) > 0 {
+	if failed {
 		return errFailed
 	}
 	return nil
 }
 
-// complete validates the flags and fills what depends on other flags.
-func (o *runOptions) complete() error {
-	all := loadgen.Transports()
-	if len(o.transports) == 0 {
-		for _, n := range loadgen.TransportNames() {
-			if o.load.Pattern != loadgen.PatternEcho || all[n].Bidirectional() {
-				o.transports = append(o.transports, n)
-			}
-		}
-	}
-	for _, n := range o.transports {
-		if _, ok := all[n]; !ok {
-			return fmt.Errorf("--transports: unknown transport %q (want %s)", n, strings.Join(loadgen.TransportNames(), ", "))
-		}
-	}
-	for n := range o.urls {
-		if _, ok := all[n]; !ok {
-			return fmt.Errorf("--url %s=...: unknown transport %q", n, n)
-		}
-	}
-	if o.target != "builtin" {
-		u, err := url.Parse(o.target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--target %q: want builtin or http://host:port", o.target)
-		}
-	}
+// check validates the flags that apply with or without scenario files.
+func (o *runOptions) check() (results.Worker, error) {
 	if !slices.Contains([]string{"text", "markdown"}, o.format) {
-		return fmt.Errorf("--format %q: want text or markdown", o.format)
+		return results.Worker{}, fmt.Errorf("--format %q: want text or markdown", o.format)
+	}
+	if o.repeat < 1 {
+		return results.Worker{}, fmt.Errorf("--repeat %d: want at least 1", o.repeat)
 	}
 	idx, count, ok := strings.Cut(o.worker, "/")
 	i, err1 := strconv.Atoi(idx)
 	n, err2 := strconv.Atoi(count)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return fmt.Errorf("--worker %q: want index/count with 0 <= index < count", o.worker)
+		return results.Worker{}, fmt.Errorf("--worker %q: want index/count with 0 <= index < count", o.worker)
 	}
-	o.load.Worker = results.Worker{Index: i, Count: n}
-	if o.load.Connections < 1 {
-		return fmt.Errorf("--connections %d: want at least 1", o.load.Connections)
-	}
-	if o.load.Rate <= 0 || o.load.Ramp <= 0 || o.load.Duration <= 0 {
-		return errors.New("--rate, --ramp and --duration must be positive")
-	}
-	return nil
+	return results.Worker{Index: i, Count: n}, nil
 }
 
-// runTransport runs the workload against one transport, starting and stopping a
-// builtin server around it when asked to.
-func (o *runOptions) runTransport(ctx context.Context, name string, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
-	base := o.target
-	if base == "builtin" {
+// scenario builds the scenario the workload flags describe.
+func (o *runOptions) scenario() (*scenarios.Scenario, error) {
+	if o.rate <= 0 || o.ramp <= 0 || o.duration <= 0 || o.conns < 1 {
+		return nil, errors.New("--rate, --ramp, --duration and --connections must be positive")
+	}
+	if o.warmup < 0 || o.payload < 0 || o.connectTO < 0 || o.drain < 0 {
+		return nil, errors.New("--warmup, --payload, --connect-timeout and --drain must not be negative")
+	}
+	sc := &scenarios.Scenario{
+		Name:           o.name,
+		Transports:     o.transports,
+		Pattern:        o.pattern,
+		Connections:    o.conns,
+		Ramp:           scenarios.Rate(o.ramp),
+		Warmup:         scenarios.Duration(o.warmup),
+		NoWarmup:       o.warmup == 0,
+		Duration:       scenarios.Duration(o.duration),
+		Rate:           scenarios.Rate(o.rate),
+		Payload:        scenarios.Size(o.payload),
+		ConnectTimeout: scenarios.Duration(o.connectTO),
+		Drain:          scenarios.Duration(o.drain),
+	}
+	if o.target == "builtin" {
+		sc.Target.Builtin = true
+	} else {
+		sc.Target.URL = o.target
+	}
+	sc.Target.URLs, sc.Target.Publish = o.urls, o.publish
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// runScenario runs every transport of sc once, prints the table and the
+// threshold verdicts, and saves the result. It reports whether everything
+// passed; an error means the run could not be completed.
+func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, rep int, worker results.Worker, log *slog.Logger, stdout, stderr io.Writer) (bool, error) {
+	full := sc.WithDefaults()
+	scJSON, err := json.Marshal(full)
+	if err != nil {
+		return false, fmt.Errorf("encode scenario: %w", err)
+	}
+	run := &results.Run{Schema: results.SchemaVersion, Name: full.Name, Started: time.Now().UTC(), Scenario: scJSON, Env: results.CollectEnv()}
+	if o.repeat > 1 {
+		run.Repeat = rep
+	}
+	passed := true
+	for _, name := range full.Transports {
+		tr, err := runTransport(ctx, full, name, worker, log, stderr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, fmt.Errorf("interrupted: %w", err)
+			}
+			passed = false
+			fmt.Fprintf(stderr, "pushbench run: %s: %v\n", full.Name, err)
+			continue
+		}
+		run.Transports = append(run.Transports, tr)
+		if tr.Counters.ConnReady == 0 && full.Pattern != loadgen.PatternChurn {
+			passed = false
+			fmt.Fprintf(stderr, "pushbench run: %s: %s: no connection became ready\n", full.Name, name)
+		}
+	}
+	if len(run.Transports) == 0 {
+		return false, nil
+	}
+	if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.Format(o.format)); err != nil {
+		return false, err
+	}
+	fmt.Fprintln(stdout, results.TableLegend)
+	for _, l := range results.ErrorLines(run) {
+		fmt.Fprintf(stdout, "  - %s\n", l)
+	}
+	verdicts := full.Thresholds.Evaluate(run)
+	for _, v := range verdicts {
+		fmt.Fprintf(stdout, "  %s\n", v)
+		passed = passed && v.Pass
+	}
+	if len(verdicts) > 0 {
+		fmt.Fprintf(stdout, "thresholds: %d checked, %d failed\n", len(verdicts), countFailed(verdicts))
+	}
+	if o.out != "" {
+		dir := filepath.Join(o.out, results.RunDirName(run))
+		if err := results.WriteRunDir(dir, run); err != nil {
+			return false, err
+		}
+		fmt.Fprintf(stdout, "results: %s\n", dir)
+	}
+	return passed, nil
+}
+
+func countFailed(vs []scenarios.Verdict) int {
+	n := 0
+	for _, v := range vs {
+		if !v.Pass {
+			n++
+		}
+	}
+	return n
+}
+
+// runTransport runs the scenario against one transport, starting and stopping
+// a builtin server around it when the target is builtin.
+func runTransport(ctx context.Context, sc scenarios.Scenario, name string, worker results.Worker, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
+	base := sc.Target.URL
+	pid := 0
+	if sc.Target.Builtin {
 		srv, err := startBuiltin(ctx, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -165,18 +258,10 @@ func (o *runOptions) runTransport(ctx context.Context, name string, log *slog.Lo
 				log.Warn("builtin server did not stop cleanly", "err", err)
 			}
 		}()
-		base = srv.base
+		base, pid = srv.base, srv.cmd.Process.Pid
 	}
-	opts := o.load
-	opts.Transport = name
-	opts.URL = o.urls[name]
-	if opts.URL == "" {
-		opts.URL = loadgen.Transports()[name].Endpoint(base)
-	}
-	opts.PublishURL = o.publish
-	if opts.PublishURL == "" {
-		opts.PublishURL = loadgen.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
-	}
-	log.Info("running", "transport", name, "url", opts.URL, "pattern", opts.Pattern, "connections", opts.Connections)
+	opts := sc.Options(name, base)
+	opts.Worker, opts.ServerPID = worker, pid
+	log.Info("running", "scenario", sc.Name, "transport", name, "url", opts.URL, "pattern", opts.Pattern, "connections", opts.Connections)
 	return loadgen.Run(ctx, opts, log)
 }

@@ -14,6 +14,8 @@ import (
 const (
 	PatternFanout = "fanout" // one publisher broadcasts to every connection
 	PatternEcho   = "echo"   // every connection sends and times the echo
+	PatternIdle   = "idle"   // hold connections open and measure what they cost
+	PatternChurn  = "churn"  // open and close connections at a rate, timing each connect
 )
 
 // Options describe one transport's run. Zero values take the defaults noted.
@@ -32,6 +34,9 @@ type Options struct {
 	Drain          time.Duration // wait for late messages after the last send; default 2s
 	Topic          string        // envelope topic that marks this run's messages; default random
 	Worker         results.Worker
+	// ServerPID, when the server runs on this machine, lets the idle pattern
+	// read the server's memory before and while it holds the connections.
+	ServerPID int
 }
 
 func (o Options) withDefaults() Options {
@@ -93,8 +98,9 @@ func (o Options) validate() error {
 		if t, ok := Transports()[o.Transport]; ok && !t.Bidirectional() {
 			errs = append(errs, fmt.Errorf("pattern echo needs a bidirectional transport; %s only pushes", o.Transport))
 		}
+	case PatternIdle, PatternChurn:
 	default:
-		errs = append(errs, fmt.Errorf("pattern %q: want fanout or echo", o.Pattern))
+		errs = append(errs, fmt.Errorf("pattern %q: want fanout, echo, idle or churn", o.Pattern))
 	}
 	if o.Connections < 1 {
 		errs = append(errs, fmt.Errorf("connections %d: want at least 1", o.Connections))

@@ -84,6 +84,10 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 	if err := r.preflight(runCtx); err != nil {
 		return nil, err
 	}
+	if opts.Pattern == PatternChurn {
+		return r.churn(runCtx), nil
+	}
+	serverBefore := rssOf(opts.ServerPID)
 	var pub publisher
 	if opts.Pattern == PatternFanout {
 		var err error
@@ -105,7 +109,11 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 	log.Info("connections open", "transport", opts.Transport, "ready", r.ready.Load(), "failed", r.failed.Load(),
 		"took", (clock.Now() - started).Round(time.Millisecond))
 
-	r.plan = r.makePlan()
+	if opts.Pattern == PatternIdle {
+		r.plan = r.idlePlan()
+	} else {
+		r.plan = r.makePlan()
+	}
 	probeCtx, stopProbe := context.WithCancel(runCtx)
 	timerLag := results.NewHistogram()
 	probeDone := make(chan struct{})
@@ -131,6 +139,15 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 		measureStart()
 		r.sendDone.Wait()
 	}
+	var held *results.Resources
+	if opts.Pattern == PatternIdle {
+		// Hold the connections for the measured window; what they cost is
+		// read in its middle, once every connection has settled.
+		clock.SleepUntil(runCtx, r.plan.windowStart+(r.plan.windowEnd-r.plan.windowStart)/2)
+		held = &results.Resources{Worker: opts.Worker.Index, Held: r.ready.Load() - r.dropped.Load(),
+			GeneratorRSS: rssOf(-1), ServerRSSBefore: serverBefore, ServerRSSHeld: rssOf(opts.ServerPID)}
+		clock.SleepUntil(runCtx, r.plan.windowEnd)
+	}
 	cpuUsed, wall := cpuTime()-cpuStart, clock.Now()-wallStart
 	stopProbe()
 	<-probeDone
@@ -140,6 +157,9 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 	r.live.Wait()
 	res := r.result(judge(opts.Worker.Index, cpuUsed, wall, timerLag))
 	res.Histograms[results.HistTimerLag] = timerLag
+	if held != nil {
+		res.Resources = []results.Resources{*held}
+	}
 	return res, nil
 }
 
@@ -167,6 +187,17 @@ func (r *run) openConnections(ctx context.Context) {
 		r.dialed.Add(1)
 		r.live.Add(1)
 		go r.runConn(ctx, cs)
+	}
+}
+
+// idlePlan is a schedule with no messages: the window only bounds the hold.
+func (r *run) idlePlan() plan {
+	start := r.clock.Now()
+	return plan{
+		schedule:    Pacer{Start: start, Rate: 1},
+		firstSeq:    1,
+		windowStart: start + r.opts.Warmup,
+		windowEnd:   start + r.opts.Warmup + r.opts.Duration,
 	}
 }
 
@@ -362,6 +393,17 @@ func (r *run) result(gen results.Generator) *results.TransportResult {
 	}
 	c.Lost = c.Expected - c.Received
 	hists, series := r.rec.merge()
+	// Every histogram this transport records is present, even when empty, so a
+	// threshold on it fails with "no samples" rather than "not recorded".
+	names := []string{results.HistConnect, results.HistTCPConnect, results.HistFirstMessage, results.HistLatency, results.HistSendLag}
+	if p, ok := r.tr.(interface{ PhaseNames() []string }); ok {
+		names = append(names, p.PhaseNames()...)
+	}
+	for _, n := range names {
+		if hists[n] == nil {
+			hists[n] = results.NewHistogram()
+		}
+	}
 	return &results.TransportResult{
 		Transport:  r.opts.Transport,
 		Target:     r.opts.URL,

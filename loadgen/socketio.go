@@ -28,6 +28,14 @@ func (c socketioClient) Name() string {
 	return "socketio"
 }
 
+// PhaseNames are the connect phases Dial reports, as histogram names.
+func (c socketioClient) PhaseNames() []string {
+	if c.polling {
+		return []string{"eio_open", "sio_connect"}
+	}
+	return []string{"upgrade", "eio_open", "sio_connect"}
+}
+
 func (socketioClient) Endpoint(base string) string { return endpointOn(base, "/socket.io/", false) }
 func (socketioClient) Bidirectional() bool         { return true }
 

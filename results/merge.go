@@ -32,6 +32,7 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		}
 		out.Workers = append(out.Workers, p.Workers...)
 		out.Generator = append(out.Generator, p.Generator...)
+		out.Resources = append(out.Resources, p.Resources...)
 		out.Counters.add(p.Counters)
 		for name, h := range p.Histograms {
 			if out.Histograms[name] == nil {

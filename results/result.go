@@ -23,9 +23,14 @@ const (
 // Run is one invocation of the load generator: the workload as run, where it ran,
 // and one result per transport.
 type Run struct {
-	Schema     int                `json:"schema"`
-	Name       string             `json:"name"`
-	Started    time.Time          `json:"started"`
+	Schema  int       `json:"schema"`
+	Name    string    `json:"name"`
+	Started time.Time `json:"started"`
+	// Repeat is this run's number among --repeat runs of one scenario (1-based).
+	Repeat int `json:"repeat,omitempty"`
+	// Scenario is the scenario as run, defaults filled in; merge refuses
+	// results whose scenarios differ.
+	Scenario   json.RawMessage    `json:"scenario,omitempty"`
 	Env        Env                `json:"env"`
 	Transports []*TransportResult `json:"transports"`
 }
@@ -61,6 +66,27 @@ type TransportResult struct {
 	Received   []int64                `json:"received_per_second"`
 	Errors     map[string]*ErrorClass `json:"errors,omitempty"`
 	Generator  []Generator            `json:"generator"`
+	Resources  []Resources            `json:"resources,omitempty"` // idle pattern, per worker
+}
+
+// Resources is what holding connections cost, read in the middle of an idle
+// run. Server figures are present when the server ran on the generator's
+// machine (a builtin target).
+type Resources struct {
+	Worker          int   `json:"worker"`
+	Held            int64 `json:"connections_held"`
+	GeneratorRSS    int64 `json:"generator_rss_bytes"`
+	ServerRSSBefore int64 `json:"server_rss_before_bytes,omitempty"`
+	ServerRSSHeld   int64 `json:"server_rss_held_bytes,omitempty"`
+}
+
+// ServerBytesPerConn is the server's resident memory growth per held
+// connection, or 0 when unknown.
+func (r Resources) ServerBytesPerConn() float64 {
+	if r.Held == 0 || r.ServerRSSHeld == 0 {
+		return 0
+	}
+	return float64(r.ServerRSSHeld-r.ServerRSSBefore) / float64(r.Held)
 }
 
 // Counters are the plain counts of a run. Expected = Received(unique) + Lost for
