@@ -259,11 +259,6 @@ func (s *Scenario) validate(file *ast.File) error {
 			return at("$.target.urls", "unknown transport %q", tr)
 		}
 	}
-	for key := range s.Thresholds {
-		if _, ok := all[key]; !ok && key != AllTransports {
-			return at("$.thresholds."+key, "thresholds for %q: want all or a transport name", key)
-		}
-	}
 	return nil
 }
 

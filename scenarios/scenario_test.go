@@ -1,0 +1,206 @@
+package scenarios
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+func TestShippedScenariosAreValid(t *testing.T) {
+	files, _ := filepath.Glob("*.yaml")
+	want := []string{"bench.yaml", "churn.yaml", "echo.yaml", "fanout-10k.yaml", "idle-hold.yaml", "smoke.yaml"}
+	if strings.Join(files, " ") != strings.Join(want, " ") {
+		t.Fatalf("shipped scenarios %v, want %v", files, want)
+	}
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			s, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Name+".yaml" != f || s.Description == "" || len(s.Thresholds) == 0 {
+				t.Fatalf("%s: name %q, description %q, %d threshold groups", f, s.Name, s.Description, len(s.Thresholds))
+			}
+		})
+	}
+}
+
+func TestParseFull(t *testing.T) {
+	src := `name: full
+description: every key
+target:
+  url: http://127.0.0.1:9000
+  urls: {sse: "http://127.0.0.1:9000/events"}
+  publish: http://127.0.0.1:9000/publish
+transports: [sse, ws]
+pattern: echo
+connections: 250
+ramp: 30/m
+warmup: 0s
+duration: 1m
+rate: 7200/h
+payload: 2KiB
+connect_timeout: 3s
+drain: 500ms
+thresholds:
+  all:
+    latency.p99.9: "< 1.5s"
+    loss_ratio: "<= 0.1%"
+  ws:
+    throughput: ">= 100/s"
+`
+	src = strings.Replace(src, "transports: [sse, ws]\npattern: echo", "transports: [ws, socketio]\npattern: echo", 1)
+	s, err := Parse("full.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := s.WithDefaults()
+	if full.Target.Builtin || full.Connections != 250 || full.Ramp != 0.5 || full.Warmup != 0 || full.Duration != Duration(time.Minute) ||
+		full.Rate != 2 || full.Payload != 2048 || full.ConnectTimeout != Duration(3*time.Second) || full.Drain != Duration(500*time.Millisecond) {
+		t.Fatalf("decoded %+v", full)
+	}
+	c := full.Thresholds["all"]["latency.p99.9"]
+	if c == nil || c.Op != "<" || c.Value != float64(1500*time.Millisecond) || c.Pos != "full.yaml:19:20" {
+		t.Fatalf("condition %+v", c)
+	}
+	if r := full.Thresholds["all"]["loss_ratio"]; r.Value != 0.001 || r.Op != "<=" {
+		t.Fatalf("loss_ratio %+v", r)
+	}
+	o := full.Options("ws", "")
+	if o.URL != "ws://127.0.0.1:9000/ws" || o.PublishURL != "http://127.0.0.1:9000/publish" || o.Warmup >= 0 || o.Pattern != "echo" {
+		t.Fatalf("options %+v", o)
+	}
+	if o := s.Options("sse", ""); o.URL != "http://127.0.0.1:9000/events" {
+		t.Fatalf("per-transport url %q", o.URL)
+	}
+}
+
+func TestParseErrorsNameFileLineColumnAndKey(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"unknown key", "name: x\nconections: 3\n", `bad.yaml:2:1: unknown field "conections"`},
+		{"duration without unit", "name: x\nwarmup: 10\n", `bad.yaml:2:9: warmup: duration "10": want a number with a unit`},
+		{"bad rate unit", "name: x\nrate: 5/d\n", `bad.yaml:2:7: rate: rate "5/d": unit must be /s, /m or /h`},
+		{"bad size", "name: x\npayload: 12 parsecs\n", `bad.yaml:2:10: payload: size "12 parsecs"`},
+		{"wrong type", "name: x\nconnections: many\n", `bad.yaml:2:14: cannot unmarshal string`},
+		{"missing name", "description: x\n", `bad.yaml:1:1: name: required`},
+		{"unknown transport", "name: x\ntransports: [sse, mqtt]\n", `bad.yaml:2:19: transports[1]: unknown transport "mqtt"`},
+		{"unknown pattern", "name: x\npattern: storm\n", `bad.yaml:2:10: pattern: unknown pattern "storm"`},
+		{"echo on sse", "name: x\npattern: echo\ntransports: [ws, sse]\n", `bad.yaml:3:18: transports[1]: pattern echo needs a bidirectional transport`},
+		{"unknown target key", "name: x\ntarget: {url: \"http://a:1\", foo: 1}\n", `bad.yaml:2:29: unknown field "foo"`},
+		{"bad target word", "name: x\ntarget: cloud\n", `bad.yaml:2:9: target: target "cloud": want builtin`},
+		{"bad target url", "name: x\ntarget: {url: \"localhost:80\"}\n", `bad.yaml:2:15: target.url: url "localhost:80"`},
+		{"unknown metric", "name: x\nthresholds:\n  all:\n    latncy: \"< 10ms\"\n", `bad.yaml:4:13: thresholds.all.latncy: unknown metric "latncy"`},
+		{"bad statistic", "name: x\nthresholds:\n  all:\n    latency.median: \"< 10ms\"\n", `bad.yaml:4:21: thresholds.all.latency.median: metric "latency.median": statistic "median"`},
+		{"unit mismatch", "name: x\nthresholds:\n  all:\n    latency.p99: \"< 10\"\n", `bad.yaml:4:18: thresholds.all.latency.p99: threshold "< 10": want a duration`},
+		{"no operator", "name: x\nthresholds:\n  all:\n    lost: \"0\"\n", `bad.yaml:4:11: thresholds.all.lost: threshold "0": want an operator`},
+		{"unknown threshold group", "name: x\nthresholds:\n  pigeon:\n    lost: \"== 0\"\n", `bad.yaml:3:3: thresholds.pigeon: thresholds for "pigeon"`},
+		{"churn beyond ephemeral ports", "name: x\npattern: churn\nrate: 1000/s\nduration: 60s\n", `bad.yaml:3:7: rate: churn at 1000/s for 1m2s opens 62000 connections`},
+		{"syntax", "name: [\n", `bad.yaml:1:7: sequence end token ']' not found`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tt.src))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("error:\n  %v\nwant prefix:\n  %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnits(t *testing.T) {
+	rates := map[string]Rate{"500/s": 500, "60/m": 1, "3600/h": 1, "2.5": 2.5, " 10 / s ": 10}
+	for in, want := range rates {
+		if got, err := ParseRate(in); err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0/s", "-1/s", "x/s", "5/d", "inf"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+	sizes := map[string]Size{"64B": 64, "1KiB": 1024, "1KB": 1000, "2MiB": 2 << 20, "7": 7}
+	for in, want := range sizes {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1B", "1.5KiB", "1TB"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}
+
+func resultWith(transport string, c results.Counters, latency ...time.Duration) *results.TransportResult {
+	h := results.NewHistogram()
+	for _, d := range latency {
+		h.Record(d)
+	}
+	return &results.TransportResult{
+		Transport:  transport,
+		Workload:   results.Workload{Duration: results.Duration(10 * time.Second)},
+		Counters:   c,
+		Histograms: map[string]*results.Histogram{results.HistLatency: h},
+	}
+}
+
+func TestThresholdsEvaluate(t *testing.T) {
+	s, err := Parse("t.yaml", []byte(`name: t
+thresholds:
+  all:
+    latency.p99: "< 50ms"
+    lost: "== 0"
+    throughput: ">= 100/s"
+    sio_connect.p99: "< 1s"
+  sse:
+    latency.p99: "< 5ms"
+  socketio:
+    sio_connect.p99: "< 1s"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &results.Run{Transports: []*results.TransportResult{
+		resultWith("ws", results.Counters{Received: 2000}, 10*time.Millisecond, 20*time.Millisecond),
+		resultWith("sse", results.Counters{Received: 500, Lost: 3}, 10*time.Millisecond),
+		resultWith("chunked", results.Counters{}),
+		resultWith("socketio", results.Counters{Received: 1000}, time.Millisecond),
+	}}
+	got := map[string]string{}
+	for _, v := range s.Thresholds.Evaluate(run) {
+		status := "pass"
+		if !v.Pass {
+			status = "fail: " + v.Actual
+		}
+		got[v.Transport+" "+v.Condition.Metric] = status
+	}
+	want := map[string]string{
+		"ws latency.p99":           "pass",
+		"ws lost":                  "pass",
+		"ws throughput":            "pass",
+		"sse latency.p99":          "fail: 10.0ms", // the transport's own, stricter limit replaces "all"
+		"sse lost":                 "fail: 3",
+		"sse throughput":           "fail: 50.0/s",
+		"chunked latency.p99":      "fail: no samples", // nothing arrived: no number, not a pass
+		"chunked lost":             "pass",
+		"chunked throughput":       "fail: 0.0/s",
+		"socketio latency.p99":     "pass",
+		"socketio lost":            "pass",
+		"socketio throughput":      "pass",
+		"socketio sio_connect.p99": "fail: not recorded for this transport",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("verdicts %v", got)
+	}
+}
