@@ -11,7 +11,7 @@ import (
 
 func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", "[flags] RESULT...", stderr)
-	format := fs.String("format", "text", "text, markdown or json")
+	format := fs.String("format", "text", "text, markdown, csv or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,6 +30,10 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 			if err := enc.Encode(run); err != nil {
 				return fmt.Errorf("encode %s: %w", path, err)
 			}
+		case "csv":
+			if err := results.WriteSummaryCSV(stdout, results.SummarizeRun(run)); err != nil {
+				return err
+			}
 		case "markdown":
 			if err := results.WriteMarkdownReport(stdout, run); err != nil {
 				return err
@@ -44,7 +48,7 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 				fmt.Fprintf(stdout, "  - %s\n", l)
 			}
 		default:
-			return usageError{fmt.Errorf("--format %q: want text, markdown or json", *format)}
+			return usageError{fmt.Errorf("--format %q: want text, markdown, csv or json", *format)}
 		}
 	}
 	return nil

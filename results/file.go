@@ -23,7 +23,9 @@ func RunDirName(run *Run) string {
 	return run.Started.UTC().Format("20060102T150405Z") + "-" + name
 }
 
-// WriteRunDir writes result.json and summary.md for run into dir, creating it.
+// WriteRunDir writes a run's directory: result.json (everything, histograms
+// exactly encoded), summary.md and summary.csv, latency.svg, and one
+// <transport>-<histogram>.hgrm per recorded histogram.
 func WriteRunDir(dir string, run *Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create result directory: %w", err)
@@ -41,6 +43,27 @@ func WriteRunDir(dir string, run *Run) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write summary: %w", err)
+	}
+	files := map[string]func(io.Writer) error{
+		"summary.csv": func(w io.Writer) error { return WriteSummaryCSV(w, SummarizeRun(run)) },
+		"latency.svg": func(w io.Writer) error { return WriteLatencySVG(w, run) },
+	}
+	for _, t := range run.Transports {
+		for name, h := range t.Histograms {
+			if h == nil || h.Count() == 0 {
+				continue
+			}
+			files[t.Transport+"-"+name+".hgrm"] = func(w io.Writer) error { return WriteHGRM(w, h) }
+		}
+	}
+	for name, write := range files {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
 	}
 	return nil
 }

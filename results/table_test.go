@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -117,5 +118,35 @@ func TestWriteAndReadRunDir(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "result.json"), []byte(`{"schema":99}`), 0o644)
 	if _, err := ReadRun(dir); err == nil {
 		t.Fatal("a newer schema was accepted")
+	}
+}
+
+func TestCSVAndSVGGolden(t *testing.T) {
+	run := goldenRun()
+	var csv, svg bytes.Buffer
+	if err := WriteSummaryCSV(&csv, SummarizeRun(run)); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "summary.csv", csv.Bytes())
+	if err := WriteLatencySVG(&svg, run); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "latency.svg", svg.Bytes())
+}
+
+func TestHGRM(t *testing.T) {
+	h := NewHistogram()
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Microsecond)
+	}
+	var buf bytes.Buffer
+	if err := WriteHGRM(&buf, h); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"Value", "Percentile", "TotalCount", "1/(1-Percentile)", "#[Mean", "#[Max", "Total count    =         1000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf(".hgrm output lacks %q:\n%s", want, out)
+		}
 	}
 }
