@@ -27,7 +27,9 @@ func commands() []command {
 		{"serve", "run the reference push servers", runServe},
 		{"run", "load-test push transports (from flags or scenario files) and report latency, throughput and loss", runRun},
 		{"validate", "check scenario files without running load", runValidate},
-		{"report", "re-render saved results as tables", runReport},
+		{"report", "re-render saved results as tables (text, markdown, csv, json)", runReport},
+		{"merge", "merge results of several load-generator workers exactly", runMerge},
+		{"compare", "compare two results (or sets of repeated runs) metric by metric", runCompare},
 	}
 }
 

@@ -110,8 +110,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	failed := false
 	for _, sc := range scs {
+		// Repeated runs of one scenario go into one set directory, r1, r2, ...,
+		// which pushbench compare takes as one side.
+		setDir := ""
+		if o.repeat > 1 && o.out != "" {
+			setDir = filepath.Join(o.out, time.Now().UTC().Format("20060102T150405Z")+"-"+sc.Name)
+		}
 		for rep := 1; rep <= o.repeat; rep++ {
-			ok, err := o.runScenario(ctx, sc, rep, worker, log, stdout, stderr)
+			ok, err := o.runScenario(ctx, sc, rep, setDir, worker, log, stdout, stderr)
 			if err != nil {
 				return err
 			}
@@ -178,7 +184,7 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 // runScenario runs every transport of sc once, prints the table and the
 // threshold verdicts, and saves the result. It reports whether everything
 // passed; an error means the run could not be completed.
-func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, rep int, worker results.Worker, log *slog.Logger, stdout, stderr io.Writer) (bool, error) {
+func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, rep int, setDir string, worker results.Worker, log *slog.Logger, stdout, stderr io.Writer) (bool, error) {
 	full := sc.WithDefaults()
 	scJSON, err := json.Marshal(full)
 	if err != nil {
@@ -225,6 +231,9 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	}
 	if o.out != "" {
 		dir := filepath.Join(o.out, results.RunDirName(run))
+		if setDir != "" {
+			dir = filepath.Join(setDir, fmt.Sprintf("r%d", rep))
+		}
 		if err := results.WriteRunDir(dir, run); err != nil {
 			return false, err
 		}

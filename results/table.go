@@ -100,3 +100,32 @@ func sig3(v float64) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// WriteCompareTable renders comparisons: per transport and metric, both values,
+// the change ("~" when not significant) and the test behind it.
+func WriteCompareTable(w io.Writer, rows []Comparison, format Format) error {
+	var opts []tablewriter.Option
+	if format == FormatMarkdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	}
+	opts = append(opts, tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: []tw.Align{tw.AlignLeft, tw.AlignLeft}}))
+	table := tablewriter.NewTable(w, opts...)
+	table.Header([]string{"transport", "metric", "base", "new", "delta", "test"})
+	for _, c := range rows {
+		base, next := "-", "-"
+		if c.BaseN > 0 {
+			base = FormatValue(c.Base, c.Unit)
+		}
+		if c.NewN > 0 {
+			next = FormatValue(c.New, c.Unit)
+		}
+		if err := table.Append([]string{c.Transport, c.Metric, base, next, c.Delta, c.Test}); err != nil {
+			return fmt.Errorf("table row: %w", err)
+		}
+	}
+	if err := table.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	return nil
+}
