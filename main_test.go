@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/results"
 )
 
 func TestUsageErrorsExit2(t *testing.T) {
@@ -33,6 +38,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"serve bad policy", []string{"serve", "--slow-policy", "block"}, `policy "block"`},
 		{"serve bad log level", []string{"serve", "--log-level", "loud"}, `log level "loud"`},
 		{"report nothing", []string{"report"}, "name at least one"},
+		{"merge without -o", []string{"merge", "a", "b"}, "-o OUT is required"},
+		{"merge one", []string{"merge", "-o", "x", "a"}, "at least two"},
+		{"compare one side", []string{"compare", "a"}, "want BASE and NEW"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,6 +81,55 @@ func TestEndpointURL(t *testing.T) {
 		t.Run(tt.base+"+"+tt.transport, func(t *testing.T) {
 			if got := loadgen.Transports()[tt.transport].Endpoint(tt.base); got != tt.want {
 				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompareCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(side string, i int, latency time.Duration) {
+		h := results.NewHistogram()
+		for j := range 100 {
+			h.Record(latency + time.Duration(i*7+j)*time.Microsecond)
+		}
+		run := &results.Run{Schema: results.SchemaVersion, Name: "c", Scenario: json.RawMessage(`{}`), Transports: []*results.TransportResult{{
+			Transport: "ws", Workload: results.Workload{Duration: results.Duration(time.Second)},
+			Histograms: map[string]*results.Histogram{results.HistLatency: h},
+		}}}
+		if err := results.WriteRunDir(filepath.Join(dir, side, fmt.Sprintf("r%d", i)), run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		write("base", i, 10*time.Millisecond)
+		write("same", i, 10*time.Millisecond)
+		write("slower", i, 30*time.Millisecond)
+	}
+	tests := []struct {
+		next, want string
+	}{
+		{"same", "~"},
+		{"slower", "+"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.next, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := realMain([]string{"compare", filepath.Join(dir, "base"), filepath.Join(dir, tt.next)}, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			var row string
+			for _, l := range strings.Split(out.String(), "\n") {
+				if strings.Contains(l, "latency.p50") {
+					row = l
+				}
+			}
+			if !strings.Contains(row, "(5 runs)") && !strings.Contains(out.String(), "(5 runs)") || !strings.Contains(row, "n=5") {
+				t.Fatalf("output:\n%s", out.String())
+			}
+			fields := strings.Fields(strings.ReplaceAll(row, "│", " "))
+			if len(fields) < 5 || !strings.HasPrefix(fields[4], tt.want) {
+				t.Fatalf("latency.p50 row %q: want delta %q", row, tt.want)
 			}
 		})
 	}
