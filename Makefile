@@ -1,16 +1,12 @@
 # pushbench: `make bench` compares the push transports, `make test` checks everything.
 GO       ?= go
 BIN      := bin/pushbench
-# The bench workload (issue #2): 1,000 connections per transport, 10 broadcasts/s,
-# 64-byte payload, 2 s warm-up, 10 s measured. Override on the command line,
-# e.g. `make bench CONNECTIONS=5000`.
-CONNECTIONS ?= 1000
-RATE        ?= 10
-PAYLOAD     ?= 64
-WARMUP      ?= 2s
-DURATION    ?= 10s
+# `make bench` runs scenarios/bench.yaml: 1,000 connections per transport, 10
+# broadcasts/s, 64-byte payload, 2 s warm-up, 10 s measured. Copy the file to
+# change the workload; `pushbench run --help` lists the flag equivalents.
+BENCH_SCENARIO ?= scenarios/bench.yaml
 
-.PHONY: build test test-short vet fmt-check bench fuzz clean
+.PHONY: build test test-short vet fmt-check bench publish smoke fuzz clean
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
@@ -34,12 +30,21 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-## bench: run the same fan-out workload against every transport, each against a
-## fresh reference server in its own process; prints the table and writes
-## results/runs/<time>-bench/{result.json,summary.md}.
+## bench: run the bench scenario against every transport, each against a fresh
+## reference server in its own process; prints the table and writes
+## results/runs/<time>-bench/ (result.json, summary.md/.csv, latency.svg, .hgrm).
 bench: build
-	./$(BIN) run --name bench --connections $(CONNECTIONS) --rate $(RATE) --payload $(PAYLOAD) \
-		--warmup $(WARMUP) --duration $(DURATION) --quiet
+	./$(BIN) run --quiet $(BENCH_SCENARIO)
+
+## smoke: the CI smoke scenario, whose thresholds must pass.
+smoke: build
+	./$(BIN) run --quiet scenarios/smoke.yaml
+
+## publish: run the bench scenario and publish it as results/README.md.
+publish: build
+	rm -rf results/runs/publish
+	./$(BIN) run --quiet --out results/runs/publish $(BENCH_SCENARIO)
+	./$(BIN) publish --scenario $(BENCH_SCENARIO) -o results $$(ls -d results/runs/publish/*/ | tail -n 1)
 
 ## fuzz: a short fuzzing pass over every wire codec.
 fuzz:

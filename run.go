@@ -37,6 +37,8 @@ type runOptions struct {
 	drain      time.Duration
 	name       string
 
+	command []string // the command line, recorded in results
+
 	out    string
 	format string
 	worker string
@@ -49,7 +51,7 @@ var workloadFlags = []string{"target", "url", "publish", "transports", "pattern"
 	"duration", "rate", "payload", "connect-timeout", "drain", "name"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := runOptions{urls: mapFlag{}}
+	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
 	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stderr)
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
@@ -190,7 +192,8 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	if err != nil {
 		return false, fmt.Errorf("encode scenario: %w", err)
 	}
-	run := &results.Run{Schema: results.SchemaVersion, Name: full.Name, Started: time.Now().UTC(), Scenario: scJSON, Env: results.CollectEnv()}
+	run := &results.Run{Schema: results.SchemaVersion, Name: full.Name, Started: time.Now().UTC(), Scenario: scJSON,
+		Command: o.command, Env: results.CollectEnv()}
 	if o.repeat > 1 {
 		run.Repeat = rep
 	}

@@ -30,7 +30,9 @@ type Run struct {
 	Repeat int `json:"repeat,omitempty"`
 	// Scenario is the scenario as run, defaults filled in; merge refuses
 	// results whose scenarios differ.
-	Scenario   json.RawMessage    `json:"scenario,omitempty"`
+	Scenario json.RawMessage `json:"scenario,omitempty"`
+	// Command is the pushbench command line that produced the run.
+	Command    []string           `json:"command,omitempty"`
 	Env        Env                `json:"env"`
 	Transports []*TransportResult `json:"transports"`
 }
