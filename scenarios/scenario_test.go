@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,5 +203,26 @@ thresholds:
 	}
 	if len(got) != len(want) {
 		t.Errorf("verdicts %v", got)
+	}
+}
+
+// TestREADMEExampleIsValid keeps scenarios/README.md true: its full example
+// must load.
+func TestREADMEExampleIsValid(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "## Every key\n\n```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no yaml block under \"## Every key\"")
+	}
+	s, err := Parse("README.md example", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Thresholds["all"]) != 4 || s.Thresholds["socketio-polling"]["latency.p99"] == nil {
+		t.Fatalf("example thresholds %v", s.Thresholds)
 	}
 }
