@@ -230,7 +230,8 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		passed = passed && v.Pass
 	}
 	if len(verdicts) > 0 {
-		fmt.Fprintf(stdout, "thresholds: %d checked, %d failed\n", len(verdicts), countFailed(verdicts))
+		failedN := countFailed(verdicts)
+		fmt.Fprintf(stdout, "thresholds: %d passed, %d failed\n", len(verdicts)-failedN, failedN)
 	}
 	if o.out != "" {
 		dir := filepath.Join(o.out, results.RunDirName(run))
