@@ -200,9 +200,9 @@ func TestSocketIOUpgrade(t *testing.T) {
 }
 
 func TestEngineIOHeartbeat(t *testing.T) {
-	cfg := servers.Config{SocketIO: servers.SocketIOConfig{PingInterval: 30 * time.Millisecond, PingTimeout: 60 * time.Millisecond}}
 	t.Run("answered pings keep the session", func(t *testing.T) {
-		_, base := start(t, cfg)
+		// A generous timeout: the test's pongs must not miss it on a busy machine.
+		_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{PingInterval: 30 * time.Millisecond, PingTimeout: time.Second}})
 		c := openPolling(t, base)
 		for range 5 {
 			if got := c.get(); got != "2" {
@@ -212,12 +212,12 @@ func TestEngineIOHeartbeat(t *testing.T) {
 		}
 	})
 	t.Run("a missed pong ends the session", func(t *testing.T) {
-		_, base := start(t, cfg)
+		_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{PingInterval: 30 * time.Millisecond, PingTimeout: 60 * time.Millisecond}})
 		c := openPolling(t, base)
 		if got := c.get(); got != "2" {
 			t.Fatalf("expected a ping, got %q", got)
 		}
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(400 * time.Millisecond)
 		if status, body, _ := c.do("GET", c.base+"&sid="+c.sid, ""); status != 400 || !strings.Contains(body, `"code":1`) {
 			t.Fatalf("session still alive: %d %q", status, body)
 		}
@@ -225,11 +225,11 @@ func TestEngineIOHeartbeat(t *testing.T) {
 }
 
 func TestEngineIOConnectTimeout(t *testing.T) {
-	_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{ConnectTimeout: 50 * time.Millisecond}})
-	idle := openPolling(t, base)
+	_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{ConnectTimeout: 500 * time.Millisecond}})
 	joined := openPolling(t, base)
 	joined.post("40")
-	time.Sleep(200 * time.Millisecond)
+	idle := openPolling(t, base)
+	time.Sleep(1200 * time.Millisecond)
 	if status, _, _ := idle.do("GET", idle.base+"&sid="+idle.sid, ""); status != 400 {
 		t.Fatalf("a session that never sent CONNECT survived: %d", status)
 	}
