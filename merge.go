@@ -7,14 +7,17 @@ import (
 	"io"
 
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/scenarios"
 )
 
 // runMerge combines result files from several load-generator workers into one,
-// merging histograms exactly (never averaging percentiles).
+// merging histograms exactly (never averaging percentiles), and optionally
+// checks a scenario's thresholds on the merged result.
 func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("merge", "-o OUT RESULT RESULT...", stderr)
+	fs := newFlagSet("merge", "-o OUT [--scenario FILE] RESULT RESULT...", stderr)
 	out := fs.String("o", "", "directory to write the merged run to (required)")
 	format := fs.String("format", "text", "table format on stdout: text or markdown")
+	check := fs.String("scenario", "", "scenario file whose thresholds to check on the merged result (exit 1 if one fails)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -23,6 +26,13 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if fs.NArg() < 2 {
 		return usageError{errors.New("name at least two results to merge")}
+	}
+	var sc *scenarios.Scenario
+	if *check != "" {
+		var err error
+		if sc, err = scenarios.Load(*check); err != nil {
+			return usageError{err}
+		}
 	}
 	var runs []*results.Run
 	for _, p := range fs.Args() {
@@ -43,5 +53,8 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "merged %d results: %s\n", len(runs), *out)
+	if sc != nil && !printVerdicts(stdout, sc.Thresholds.Evaluate(merged)) {
+		return errFailed
+	}
 	return nil
 }

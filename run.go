@@ -224,14 +224,8 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	for _, l := range results.ErrorLines(run) {
 		fmt.Fprintf(stdout, "  - %s\n", l)
 	}
-	verdicts := full.Thresholds.Evaluate(run)
-	for _, v := range verdicts {
-		fmt.Fprintf(stdout, "  %s\n", v)
-		passed = passed && v.Pass
-	}
-	if len(verdicts) > 0 {
-		failedN := countFailed(verdicts)
-		fmt.Fprintf(stdout, "thresholds: %d passed, %d failed\n", len(verdicts)-failedN, failedN)
+	if !printVerdicts(stdout, full.Thresholds.Evaluate(run)) {
+		passed = false
 	}
 	if o.out != "" {
 		dir := filepath.Join(o.out, results.RunDirName(run))
@@ -246,14 +240,20 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	return passed, nil
 }
 
-func countFailed(vs []scenarios.Verdict) int {
-	n := 0
-	for _, v := range vs {
+// printVerdicts prints each threshold verdict and a closing count, and
+// reports whether all passed.
+func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
+	failed := 0
+	for _, v := range verdicts {
+		fmt.Fprintf(w, "  %s\n", v)
 		if !v.Pass {
-			n++
+			failed++
 		}
 	}
-	return n
+	if len(verdicts) > 0 {
+		fmt.Fprintf(w, "thresholds: %d passed, %d failed\n", len(verdicts)-failed, failed)
+	}
+	return failed == 0
 }
 
 // runTransport runs the scenario against one transport, starting and stopping

@@ -100,6 +100,15 @@ func TestE2EMergeTwoWorkers(t *testing.T) {
 			t.Errorf("%s merged latency histogram differs from the exact merge", tr.Transport)
 		}
 	}
+	// Thresholds can be checked on the merged result: 40 ready connections.
+	pass := writeFile(t, "pass.yaml", "name: split\nthresholds:\n  all:\n    conn_ready: \"== 40\"\n")
+	fail := writeFile(t, "fail.yaml", "name: split\nthresholds:\n  all:\n    conn_ready: \"== 20\"\n")
+	if stdout, _, code := runBinary(t, bin, append([]string{"merge", "-o", merged + "2", "--scenario", pass}, paths...)...); code != 0 || !strings.Contains(stdout, "thresholds: 2 passed, 0 failed") {
+		t.Fatalf("merge --scenario (pass): exit %d\n%s", code, stdout)
+	}
+	if stdout, _, code := runBinary(t, bin, append([]string{"merge", "-o", merged + "3", "--scenario", fail}, paths...)...); code != 1 || !strings.Contains(stdout, "FAIL ws conn_ready == 20 (actual 40)") {
+		t.Fatalf("merge --scenario (fail): exit %d\n%s", code, stdout)
+	}
 	// A result from another scenario is refused.
 	other := writeFile(t, "other.json", "")
 	parts[1].Name = "other"
