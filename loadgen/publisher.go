@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -19,7 +20,8 @@ import (
 type publisher interface {
 	// publish sends msg, which the caller reuses once publish returns.
 	publish(msg []byte) error
-	// close waits for in-flight publishes and releases the connection.
+	// close waits for in-flight publishes and releases the connection; it may
+	// be called more than once.
 	close()
 }
 
@@ -54,6 +56,7 @@ func dialPublisher(ctx context.Context, url string, opts DialOptions, onError fu
 type wsPublisher struct {
 	conn     *websocket.Conn
 	readDone chan struct{}
+	once     sync.Once
 }
 
 func (p *wsPublisher) publish(msg []byte) error {
@@ -64,8 +67,12 @@ func (p *wsPublisher) publish(msg []byte) error {
 }
 
 func (p *wsPublisher) close() {
-	p.conn.Close()
-	<-p.readDone
+	p.once.Do(func() {
+		// A clean close frame, so the server does not log an abnormal closure.
+		_ = p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		p.conn.Close()
+		<-p.readDone
+	})
 }
 
 type httpPublisher struct {

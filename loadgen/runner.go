@@ -134,6 +134,9 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 		counts := &connState{id: -1, shard: r.rec.shard(0)}
 		r.publish(runCtx, pub, measureStart, counts)
 		r.conns = append(r.conns, counts)
+		// Wait for in-flight publishes (HTTP POSTs) while the run is still
+		// live, so none is cut off and miscounted as an error.
+		pub.close()
 	} else {
 		clock.SleepUntil(runCtx, r.plan.windowStart)
 		measureStart()
