@@ -340,11 +340,36 @@ func TestGracefulShutdown(t *testing.T) {
 	ws := dialWS(t, wsURL(base)+"/ws", nil)
 	_, sse := openStream(t, base+"/sse", nil)
 	_, chunked := openStream(t, base+"/chunked", nil)
-	waitSubscribers(t, srv, 3)
+	sio := dialWS(t, wsURL(base)+"/socket.io/?EIO=4&transport=websocket", nil)
+	sio.WriteMessage(websocket.TextMessage, []byte("40"))
+	poll := openPolling(t, base)
+	poll.post("40")
+	if got := normalize(poll.get()); got != `40{"sid":"SID"}` {
+		t.Fatalf("polling connect %q", got)
+	}
+	waitSubscribers(t, srv, 5)
+	pending := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(poll.base + "&sid=" + poll.sid)
+		if err != nil {
+			pending <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		pending <- string(b)
+	}()
+	time.Sleep(200 * time.Millisecond) // let the poll reach the server and wait there
 
 	cancel()
 	if code := closeCode(t, ws); code != websocket.CloseGoingAway {
 		t.Fatalf("websocket close code %d, want 1001", code)
+	}
+	if code := closeCode(t, sio); code != websocket.CloseGoingAway {
+		t.Fatalf("socket.io websocket close code %d, want 1001", code)
+	}
+	if got := <-pending; got != "1" {
+		t.Fatalf("pending socket.io poll answered %q, want the close packet 1", got)
 	}
 	for name, r := range map[string]*bufio.Reader{"sse": sse, "chunked": chunked} {
 		if _, err := io.Copy(io.Discard, r); err != nil {
