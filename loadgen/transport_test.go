@@ -78,7 +78,11 @@ func TestChunkedClientAcrossArbitraryChunkBoundaries(t *testing.T) {
 	}
 	ts := httptest.NewServer(dribble("application/x-ndjson", body.String()))
 	defer ts.Close()
-	got := readAll(t, "chunked", ts.URL)
+	sameEnvelopes(t, readAll(t, "chunked", ts.URL), want)
+}
+
+func sameEnvelopes(t *testing.T, got, want []wire.Envelope) {
+	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d messages, want %d", len(got), len(want))
 	}
@@ -108,13 +112,5 @@ func TestSSEClientAcrossArbitraryChunkBoundaries(t *testing.T) {
 	}
 	ts := httptest.NewServer(dribble("text/event-stream; charset=utf-8", body))
 	defer ts.Close()
-	got := readAll(t, "sse", ts.URL)
-	if len(got) != len(want) {
-		t.Fatalf("got %d messages, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("message %d = %+v, want %+v", i, got[i], want[i])
-		}
-	}
+	sameEnvelopes(t, readAll(t, "sse", ts.URL), want)
 }
