@@ -40,7 +40,10 @@ type run struct {
 	plan     plan
 	sendDone sync.WaitGroup // echo writers
 
-	ready, failed, dropped, complete atomic.Int64
+	ready, failed, dropped atomic.Int64
+	// settled counts ready connections drain need not wait for: they have
+	// every measured message, or they ended first. Each counts once.
+	settled atomic.Int64
 	conns                            []*connState
 }
 
@@ -270,7 +273,7 @@ func (r *run) publish(ctx context.Context, pub publisher, measureStart func(), c
 // lost.
 func (r *run) drain(ctx context.Context) {
 	deadline := r.plan.windowEnd + r.opts.Drain
-	for r.complete.Load() < r.ready.Load()-r.dropped.Load() && r.clock.Now() < deadline {
+	for r.settled.Load() < r.ready.Load() && r.clock.Now() < deadline {
 		if !r.clock.SleepUntil(ctx, min(deadline, r.clock.Now()+5*time.Millisecond)) {
 			return
 		}
@@ -314,7 +317,7 @@ func (r *run) runConn(ctx context.Context, cs *connState) {
 	p := r.plan
 	cs.tracker = newSeqTracker(p.firstSeq, uint64(p.measured))
 	if p.measured == 0 {
-		r.complete.Add(1)
+		r.settled.Add(1)
 	}
 	r.readLoop(ctx, conn, cs, start)
 	cs.bytesIn = conn.BytesRead()
@@ -326,6 +329,9 @@ func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time
 	for {
 		msg, at, err := conn.Read()
 		if err != nil {
+			if !cs.tracker.complete() {
+				r.settled.Add(1)
+			}
 			if ctx.Err() == nil {
 				r.dropped.Add(1)
 				r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.opts.URL, err))
@@ -348,7 +354,7 @@ func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time
 		if cs.tracker.observe(env.Seq) {
 			cs.shard.delivered(at-r.clock.FromUnixNano(env.TS), at-p.windowStart)
 			if cs.tracker.complete() {
-				r.complete.Add(1)
+				r.settled.Add(1)
 			}
 		}
 	}
