@@ -44,7 +44,7 @@ type run struct {
 	// settled counts ready connections drain need not wait for: they have
 	// every measured message, or they ended first. Each counts once.
 	settled atomic.Int64
-	conns                            []*connState
+	conns   []*connState
 }
 
 // connState is one connection's own counters, touched only by its goroutines
