@@ -28,9 +28,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.cfg.Heartbeat, "heartbeat", 15*time.Second, "SSE comment and NDJSON blank-line heartbeat interval (negative disables)")
 	fs.DurationVar(&o.cfg.SSERetry, "sse-retry", 2*time.Second, "retry hint sent at the start of each SSE stream")
 	cors := listFlag{}
-	fs.Var(&cors, "cors", "comma-separated origins allowed to read /sse and /chunked cross-origin (* for any; default none)")
+	fs.Var(&cors, "cors", "comma-separated origins allowed to read /sse, /chunked and Socket.IO long-polling cross-origin (* for any; default none)")
 	wsOrigins := listFlag{}
-	fs.Var(&wsOrigins, "ws-origins", "comma-separated origins (or hosts) allowed to open /ws and /publish (* for any; default same host only)")
+	fs.Var(&wsOrigins, "ws-origins", "comma-separated origins (or hosts) allowed to open /ws, /publish and Socket.IO WebSockets (* for any; default same host only)")
 	fs.Int64Var(&o.cfg.WSReadLimit, "ws-read-limit", 64<<10, "largest WebSocket message accepted; larger closes with 1009")
 	fs.DurationVar(&o.cfg.PingInterval, "ping-interval", 20*time.Second, "WebSocket ping interval")
 	fs.DurationVar(&o.cfg.PongTimeout, "pong-timeout", 0, "close a WebSocket silent for this long (default 2x ping interval)")

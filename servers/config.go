@@ -10,7 +10,7 @@ type Config struct {
 	SlowPolicy      SlowPolicy    // default SlowDrop
 	Heartbeat       time.Duration // SSE comment / NDJSON blank-line interval; default 15s, <0 disables
 	SSERetry        time.Duration // retry hint sent at SSE stream start; default 2s
-	CORSOrigins     []string      // origins allowed to read /sse and /chunked cross-origin; "*" for any; default none
+	CORSOrigins     []string      // origins allowed to read /sse, /chunked and Socket.IO polling cross-origin; "*" for any; default none
 	WSOrigins       []string      // origins allowed to open /ws; default: same host only
 	WSReadLimit     int64         // largest client message; default 64 KiB, larger closes 1009
 	PingInterval    time.Duration // WebSocket ping interval; default 20s

@@ -365,13 +365,8 @@ func (s *eioSession) heartbeat() {
 	t := time.NewTimer(cfg.PingInterval)
 	defer t.Stop()
 	for {
-		select {
-		case <-s.closed:
+		if _, alive := s.await(t.C, nil); !alive {
 			return
-		case <-s.t.srv.done:
-			s.close("server shutting down")
-			return
-		case <-t.C:
 		}
 		select {
 		case <-s.pong: // a stale pong does not answer this ping
@@ -379,21 +374,32 @@ func (s *eioSession) heartbeat() {
 		}
 		s.send(wire.EIOPacket{Type: wire.EIOPing})
 		t.Reset(cfg.PingTimeout)
-		select {
-		case <-s.closed:
+		expired, alive := s.await(t.C, s.pong)
+		if !alive {
 			return
-		case <-s.t.srv.done:
-			s.close("server shutting down")
-			return
-		case <-t.C:
+		}
+		if expired {
 			s.close("ping timeout")
 			return
-		case <-s.pong:
 		}
-		if !t.Stop() {
-			<-t.C
-		}
+		// Since Go 1.23 Reset needs no drain: no stale tick can be received.
 		t.Reset(cfg.PingInterval)
+	}
+}
+
+// await waits for the timer, or a pong when pong is not nil. alive is false
+// when the session or the server ended first.
+func (s *eioSession) await(timer <-chan time.Time, pong <-chan struct{}) (expired, alive bool) {
+	select {
+	case <-s.closed:
+		return false, false
+	case <-s.t.srv.done:
+		s.close("server shutting down")
+		return false, false
+	case <-timer:
+		return true, true
+	case <-pong:
+		return false, true
 	}
 }
 

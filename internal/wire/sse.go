@@ -39,10 +39,6 @@ type SSEParser struct {
 	lastID    string
 }
 
-// LastEventID reports the last-event-id buffer, what a reconnect sends in the
-// Last-Event-ID header.
-func (p *SSEParser) LastEventID() string { return p.lastID }
-
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // Feed parses the next bytes of the stream and calls emit for each dispatched
