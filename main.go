@@ -1,99 +1,16 @@
 // Command pushbench benchmarks and load-tests the ways a server pushes data to
 // clients: chunked HTTP streaming, Server-Sent Events, WebSocket and Socket.IO
-// (Engine.IO v4 / Socket.IO v5). It ships a
-// reference server for each (pushbench serve) and a load generator that speaks
-// the real protocols (pushbench run).
+// (Engine.IO v4 / Socket.IO v5). It ships a reference server for each
+// (pushbench serve) and a load generator that speaks the real protocols
+// (pushbench run). The command itself lives in package cli.
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/pushbench/pushbench/cli"
 )
 
-// command is one subcommand: its name, a one-line summary, and its entry point.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-func commands() []command {
-	return []command{
-		{"serve", "run the reference push servers", runServe},
-		{"run", "load-test push transports (from flags or scenario files) and report latency, throughput and loss", runRun},
-		{"validate", "check scenario files without running load", runValidate},
-		{"report", "re-render saved results as tables (text, markdown, csv, json)", runReport},
-		{"merge", "merge results of several load-generator workers exactly", runMerge},
-		{"compare", "compare two results (or sets of repeated runs) metric by metric", runCompare},
-		{"publish", "write the published results page (results/README.md) from a saved run", runPublish},
-	}
-}
-
-// usageError marks bad command-line input: it exits 2, like flag errors.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "pushbench benchmarks server push transports: chunked HTTP streaming, SSE, WebSocket and Socket.IO.\n\n")
-	fmt.Fprintf(w, "Usage:\n  pushbench <command> [flags]\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nRun 'pushbench <command> --help' for a command's flags.\n")
-}
-
 func main() {
-	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
-
-// realMain runs the command line and returns the exit code: 0 success, 1 a
-// failed run, 2 bad usage.
-func realMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		err := c.run(ctx, args[1:], stdout, stderr)
-		var ue usageError
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, errHelp):
-			return 0
-		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "pushbench %s: %v\n", c.name, err)
-			return 2
-		case errors.Is(err, errFailed):
-			return 1
-		default:
-			fmt.Fprintf(stderr, "pushbench %s: %v\n", c.name, err)
-			return 1
-		}
-	}
-	fmt.Fprintf(stderr, "pushbench: unknown command %q\n\n", args[0])
-	usage(stderr)
-	return 2
-}
-
-// errHelp reports that --help was asked for and printed.
-var errHelp = errors.New("help requested")
-
-// errFailed reports a run that completed but must exit 1; its reasons are
-// already printed.
-var errFailed = errors.New("run failed")

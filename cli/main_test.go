@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bad format", []string{"run", "--format", "xml"}, `--format "xml"`},
 		{"bad worker", []string{"run", "--worker", "2/2"}, `--worker "2/2"`},
 		{"zero rate", []string{"run", "--rate", "0"}, "must be positive"},
-		{"flags with a scenario file", []string{"run", "--connections", "5", "scenarios/smoke.yaml"}, "--connections cannot be combined with scenario files"},
+		{"flags with a scenario file", []string{"run", "--connections", "5", "../scenarios/smoke.yaml"}, "--connections cannot be combined with scenario files"},
 		{"missing scenario file", []string{"run", "nope.yaml"}, "read scenario"},
 		{"validate nothing", []string{"validate"}, "name at least one"},
 		{"zero repeat", []string{"run", "--repeat", "0"}, "--repeat 0"},
@@ -45,7 +45,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := realMain(tt.args, &out, &errOut)
+			code := Main(tt.args, &out, &errOut)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut.String())
 			}
@@ -60,7 +60,7 @@ func TestHelpExits0(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"serve", "-h"}, {"report", "--help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if code := realMain(args, &out, &errOut); code != 0 {
+			if code := Main(args, &out, &errOut); code != 0 {
 				t.Fatalf("exit %d; stderr %s", code, errOut.String())
 			}
 			if !strings.Contains(out.String()+errOut.String(), "Usage") {
@@ -115,7 +115,7 @@ func TestCompareCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.next, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if code := realMain([]string{"compare", filepath.Join(dir, "base"), filepath.Join(dir, tt.next)}, &out, &errOut); code != 0 {
+			if code := Main([]string{"compare", filepath.Join(dir, "base"), filepath.Join(dir, tt.next)}, &out, &errOut); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut.String())
 			}
 			var row string

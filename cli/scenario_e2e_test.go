@@ -1,4 +1,4 @@
-package main
+package cli
 
 // End-to-end tests of scenario files, thresholds, merge and compare, running
 // the built binary as CI does. Skipped by go test -short.

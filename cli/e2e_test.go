@@ -1,4 +1,4 @@
-package main
+package cli
 
 // End-to-end tests: they build the pushbench binary and run it as a user would,
 // with a builtin reference server in a child process. They take several seconds
@@ -24,7 +24,7 @@ func buildBinary(t *testing.T) string {
 		t.Skip("end-to-end test skipped with -short")
 	}
 	bin := filepath.Join(t.TempDir(), "pushbench")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
