@@ -124,8 +124,11 @@ func TestCompareCommand(t *testing.T) {
 					row = l
 				}
 			}
-			if !strings.Contains(row, "(5 runs)") && !strings.Contains(out.String(), "(5 runs)") || !strings.Contains(row, "n=5") {
-				t.Fatalf("output:\n%s", out.String())
+			if !strings.Contains(out.String(), "(5 runs)") {
+				t.Fatalf("output does not say each side has 5 runs:\n%s", out.String())
+			}
+			if !strings.Contains(row, "n=5") {
+				t.Fatalf("latency.p50 row %q does not give the sample size n=5", row)
 			}
 			fields := strings.Fields(strings.ReplaceAll(row, "│", " "))
 			if len(fields) < 5 || !strings.HasPrefix(fields[4], tt.want) {

@@ -17,6 +17,7 @@ import (
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // runOptions are the flags of pushbench run. The workload flags build a
@@ -57,15 +58,15 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
 	fs.Var(&o.transports, "transports", "comma-separated transports: "+strings.Join(loadgen.TransportNames(), ",")+" (default all that support the pattern)")
-	fs.StringVar(&o.pattern, "pattern", loadgen.PatternFanout, "fanout (one publisher, every connection receives), echo (each connection sends and times the echo), idle (hold connections, measure their cost) or churn (open and close connections at --rate)")
-	fs.IntVar(&o.conns, "connections", 1000, "connections per transport (churn: the most open at once)")
-	fs.Float64Var(&o.ramp, "ramp", 1000, "connections opened per second")
-	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before measuring (excluded from results; 0 for none)")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured duration")
-	fs.Float64Var(&o.rate, "rate", 10, "broadcasts/s (fanout), sends/s per connection (echo) or connections opened/s (churn)")
-	fs.IntVar(&o.payload, "payload", 64, "payload bytes per message")
-	fs.DurationVar(&o.connectTO, "connect-timeout", 10*time.Second, "time allowed for each connection to become ready")
-	fs.DurationVar(&o.drain, "drain", 2*time.Second, "how long after the last send late messages still count; later ones are lost")
+	fs.StringVar(&o.pattern, "pattern", string(workload.DefaultPattern), patternHelp())
+	fs.IntVar(&o.conns, "connections", workload.DefaultConnections, "connections per transport (churn: the most open at once)")
+	fs.Float64Var(&o.ramp, "ramp", float64(workload.DefaultRamp), "connections opened per second")
+	fs.DurationVar(&o.warmup, "warmup", time.Duration(workload.DefaultWarmup), "warm-up before measuring (excluded from results; 0 for none)")
+	fs.DurationVar(&o.duration, "duration", time.Duration(workload.DefaultDuration), "measured duration")
+	fs.Float64Var(&o.rate, "rate", float64(workload.DefaultRate), "broadcasts/s (fanout), sends/s per connection (echo) or connections opened/s (churn)")
+	fs.IntVar(&o.payload, "payload", int(workload.DefaultPayload), "payload bytes per message")
+	fs.DurationVar(&o.connectTO, "connect-timeout", time.Duration(workload.DefaultConnectTimeout), "time allowed for each connection to become ready")
+	fs.DurationVar(&o.drain, "drain", time.Duration(workload.DefaultDrain), "how long after the last send late messages still count; later ones are lost (0 for none)")
 	fs.StringVar(&o.name, "name", "run", "run name, used in the result directory name")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which each run's result directory is written (empty: do not save)")
 	fs.StringVar(&o.format, "format", "text", "table format on stdout: text or markdown")
@@ -157,19 +158,23 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	if o.warmup < 0 || o.payload < 0 || o.connectTO < 0 || o.drain < 0 {
 		return nil, errors.New("--warmup, --payload, --connect-timeout and --drain must not be negative")
 	}
+	if o.payload == 0 {
+		return nil, errors.New("--payload must be at least 1 byte")
+	}
 	sc := &scenarios.Scenario{
-		Name:           o.name,
-		Transports:     o.transports,
-		Pattern:        o.pattern,
-		Connections:    o.conns,
-		Ramp:           scenarios.Rate(o.ramp),
-		Warmup:         scenarios.Duration(o.warmup),
-		NoWarmup:       o.warmup == 0,
-		Duration:       scenarios.Duration(o.duration),
-		Rate:           scenarios.Rate(o.rate),
-		Payload:        scenarios.Size(o.payload),
-		ConnectTimeout: scenarios.Duration(o.connectTO),
-		Drain:          scenarios.Duration(o.drain),
+		Name:       o.name,
+		Transports: o.transports,
+		Workload: workload.Workload{
+			Pattern:        workload.Pattern(o.pattern),
+			Connections:    o.conns,
+			Ramp:           workload.Rate(o.ramp),
+			Warmup:         workload.Duration(o.warmup).Ptr(),
+			Duration:       workload.Duration(o.duration),
+			Rate:           workload.Rate(o.rate),
+			Payload:        workload.Size(o.payload),
+			ConnectTimeout: workload.Duration(o.connectTO),
+			Drain:          workload.Duration(o.drain).Ptr(),
+		},
 	}
 	if o.target == "builtin" {
 		sc.Target.Builtin = true
@@ -209,7 +214,7 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			continue
 		}
 		run.Transports = append(run.Transports, tr)
-		if tr.Counters.ConnReady == 0 && full.Pattern != loadgen.PatternChurn {
+		if info, _ := full.Pattern.Info(); tr.Counters.ConnReady == 0 && info.Holds {
 			passed = false
 			fmt.Fprintf(stderr, "pushbench run: %s: %s: no connection became ready\n", full.Name, name)
 		}
@@ -273,8 +278,17 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name string, worke
 		}()
 		base, pid = srv.base, srv.cmd.Process.Pid
 	}
-	opts := sc.Options(name, base)
-	opts.Worker, opts.ServerPID = worker, pid
-	log.Info("running", "scenario", sc.Name, "transport", name, "url", opts.URL, "pattern", opts.Pattern, "connections", opts.Connections)
-	return loadgen.Run(ctx, opts, log)
+	url, publish := sc.Endpoints(name, base)
+	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: pid}
+	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
+	return loadgen.Run(ctx, cfg, log)
+}
+
+// patternHelp lists the patterns from their registry for --pattern's help.
+func patternHelp() string {
+	var parts []string
+	for _, p := range workload.Patterns() {
+		parts = append(parts, fmt.Sprintf("%s (%s)", p.Name, p.Summary))
+	}
+	return strings.Join(parts, ", ")
 }

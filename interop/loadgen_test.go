@@ -9,6 +9,7 @@ import (
 
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // TestLoadGeneratorAgainstOfficialServer load-tests a real Node socket.io 4.8
@@ -19,18 +20,20 @@ func TestLoadGeneratorAgainstOfficialServer(t *testing.T) {
 	base := startNodeServer(t, "300", "200")
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, transport := range []string{"socketio", "socketio-polling"} {
-		for _, pattern := range []string{loadgen.PatternFanout, loadgen.PatternEcho} {
-			t.Run(transport+"/"+pattern, func(t *testing.T) {
-				opts := loadgen.Options{
-					Transport:   transport,
-					URL:         loadgen.Transports()[transport].Endpoint(base),
-					PublishURL:  base + "/publish",
-					Pattern:     pattern,
-					Connections: 20,
-					Warmup:      500 * time.Millisecond,
-					Duration:    2 * time.Second,
-					Rate:        20,
-					Drain:       3 * time.Second,
+		for _, pattern := range []workload.Pattern{workload.Fanout, workload.Echo} {
+			t.Run(transport+"/"+string(pattern), func(t *testing.T) {
+				opts := loadgen.Config{
+					Transport:  transport,
+					URL:        loadgen.Transports()[transport].Endpoint(base),
+					PublishURL: base + "/publish",
+					Workload: workload.Workload{
+						Pattern:     pattern,
+						Connections: 20,
+						Warmup:      workload.Duration(500 * time.Millisecond).Ptr(),
+						Duration:    workload.Duration(2 * time.Second),
+						Rate:        20,
+						Drain:       workload.Duration(3 * time.Second).Ptr(),
+					},
 				}
 				res, err := loadgen.Run(context.Background(), opts, quiet)
 				if err != nil {

@@ -5,11 +5,30 @@ import (
 	"time"
 )
 
-// Clock is the one clock of a load-generator process. Now reads Go's monotonic
-// clock; Unix nanoseconds put on the wire are the epoch's wall time plus a
-// monotonic offset, so subtracting them back gives a pure monotonic difference
-// that wall-clock steps cannot disturb.
-type Clock struct {
+// Clock is the one clock of a load-generator process. Readings are durations
+// since the clock's epoch on Go's monotonic clock; Unix nanoseconds put on the
+// wire are the epoch's wall time plus a monotonic offset, so subtracting them
+// back gives a pure monotonic difference that wall-clock steps cannot disturb.
+// It is an interface so the runner's schedule, drain and timeline can be
+// tested on a clock advanced by hand.
+type Clock interface {
+	// Now is the current reading.
+	Now() time.Duration
+	// SleepUntil waits until the clock reads at, or ctx ends; it reports false
+	// when ctx ended first.
+	SleepUntil(ctx context.Context, at time.Duration) bool
+	// UnixNano converts a reading to the Unix nanoseconds sent in envelopes.
+	UnixNano(d time.Duration) int64
+	// FromUnixNano converts an envelope timestamp written by UnixNano back to a
+	// reading.
+	FromUnixNano(ts int64) time.Duration
+	// Reading converts a wall-clock instant (a plan's start, which may come
+	// from another process) to a reading.
+	Reading(t time.Time) time.Duration
+}
+
+// realClock reads the system's monotonic clock.
+type realClock struct {
 	epoch     time.Time
 	epochUnix int64
 }
@@ -17,30 +36,18 @@ type Clock struct {
 // NewClock starts a clock at the current instant.
 func NewClock() Clock {
 	now := time.Now()
-	return Clock{epoch: now, epochUnix: now.UnixNano()}
+	return realClock{epoch: now, epochUnix: now.UnixNano()}
 }
 
-// Now is the time since the epoch.
-func (c Clock) Now() time.Duration { return time.Since(c.epoch) }
+func (c realClock) Now() time.Duration                  { return time.Since(c.epoch) }
+func (c realClock) UnixNano(d time.Duration) int64      { return c.epochUnix + int64(d) }
+func (c realClock) FromUnixNano(ts int64) time.Duration { return time.Duration(ts - c.epochUnix) }
+func (c realClock) Reading(t time.Time) time.Duration   { return t.Sub(c.epoch) }
 
-// UnixNano converts a clock reading to the Unix nanoseconds sent in envelopes.
-func (c Clock) UnixNano(d time.Duration) int64 { return c.epochUnix + int64(d) }
-
-// FromUnixNano converts an envelope timestamp written by UnixNano back to a
-// clock reading.
-func (c Clock) FromUnixNano(ts int64) time.Duration { return time.Duration(ts - c.epochUnix) }
-
-// SleepUntil waits until the clock reads at, or ctx ends; it reports false when
-// ctx ended first.
-func (c Clock) SleepUntil(ctx context.Context, at time.Duration) bool {
+func (c realClock) SleepUntil(ctx context.Context, at time.Duration) bool {
 	d := at - c.Now()
 	if d <= 0 {
-		select {
-		case <-ctx.Done():
-			return false
-		default:
-			return true
-		}
+		return ctx.Err() == nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -51,3 +58,5 @@ func (c Clock) SleepUntil(ctx context.Context, at time.Duration) bool {
 		return true
 	}
 }
+
+var _ Clock = realClock{}

@@ -13,6 +13,7 @@ import (
 	"github.com/pushbench/pushbench/internal/wire"
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // faultyServer is a deliberately misbehaving SSE server: it takes envelopes on a
@@ -102,8 +103,8 @@ func runFaulty(t *testing.T, f *faultyServer) *results.TransportResult {
 	t.Helper()
 	ts := f.start(t)
 	opts := smallLoad("sse", ts.URL+"/sse", wsURL(ts.URL)+"/publish")
-	opts.Connections = 4
-	opts.Drain = 500 * time.Millisecond
+	opts.Workload.Connections = 4
+	opts.Workload.Drain = workload.Duration(500 * time.Millisecond).Ptr()
 	res, err := loadgen.Run(context.Background(), opts, quiet)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/servers"
 	"github.com/pushbench/pushbench/servers/servertest"
+	"github.com/pushbench/pushbench/workload"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -29,19 +30,21 @@ func wsURL(httpURL string) string { return "ws" + strings.TrimPrefix(httpURL, "h
 
 // smallLoad is a workload small enough for a unit test and large enough that
 // every counter means something: 20 connections, 50 broadcasts/s for 1s.
-func smallLoad(transport, url, publish string) loadgen.Options {
-	return loadgen.Options{
-		Transport:      transport,
-		URL:            url,
-		PublishURL:     publish,
-		Connections:    20,
-		Ramp:           2000,
-		Warmup:         200 * time.Millisecond,
-		Duration:       time.Second,
-		Rate:           50,
-		PayloadBytes:   32,
-		ConnectTimeout: 5 * time.Second,
-		Drain:          3 * time.Second,
+func smallLoad(transport, url, publish string) loadgen.Config {
+	return loadgen.Config{
+		Transport:  transport,
+		URL:        url,
+		PublishURL: publish,
+		Workload: workload.Workload{
+			Connections:    20,
+			Ramp:           2000,
+			Warmup:         workload.Duration(200 * time.Millisecond).Ptr(),
+			Duration:       workload.Duration(time.Second),
+			Rate:           50,
+			Payload:        32,
+			ConnectTimeout: workload.Duration(5 * time.Second),
+			Drain:          workload.Duration(3 * time.Second).Ptr(),
+		},
 	}
 }
 
@@ -107,8 +110,8 @@ func TestRunFanoutEveryTransport(t *testing.T) {
 func TestRunEchoWebSocket(t *testing.T) {
 	base := startReference(t, servers.Config{})
 	opts := smallLoad("ws", wsURL(base)+"/ws", "")
-	opts.Pattern = loadgen.PatternEcho
-	opts.Rate = 20
+	opts.Workload.Pattern = workload.Echo
+	opts.Workload.Rate = 20
 	res, err := loadgen.Run(context.Background(), opts, quiet)
 	if err != nil {
 		t.Fatal(err)
@@ -125,14 +128,17 @@ func TestRunEchoWebSocket(t *testing.T) {
 func TestRunRejectsBadOptions(t *testing.T) {
 	tests := []struct {
 		name string
-		opts loadgen.Options
+		opts loadgen.Config
 		want string
 	}{
-		{"echo on receive-only", loadgen.Options{Transport: "sse", URL: "http://x/sse", Pattern: "echo"}, "sse only pushes"},
-		{"unknown transport", loadgen.Options{Transport: "carrier-pigeon", URL: "http://x", PublishURL: "ws://x"}, `transport "carrier-pigeon"`},
-		{"unknown pattern", loadgen.Options{Transport: "ws", URL: "ws://x", Pattern: "storm"}, `pattern "storm"`},
-		{"fanout without publisher", loadgen.Options{Transport: "ws", URL: "ws://x"}, "publish URL"},
-		{"bad worker", loadgen.Options{Transport: "ws", URL: "ws://x", PublishURL: "ws://x", Worker: results.Worker{Index: 3, Count: 2}}, "worker 3 of 2"},
+		{"echo on receive-only", loadgen.Config{Transport: "sse", URL: "http://x/sse", Workload: workload.Workload{Pattern: workload.Echo}}, "sse only pushes"},
+		{"unknown transport", loadgen.Config{Transport: "carrier-pigeon", URL: "http://x", PublishURL: "ws://x"}, `transport "carrier-pigeon"`},
+		{"unknown pattern", loadgen.Config{Transport: "ws", URL: "ws://x", Workload: workload.Workload{Pattern: "storm"}}, `pattern "storm"`},
+		{"fanout without publisher", loadgen.Config{Transport: "ws", URL: "ws://x"}, "publish URL"},
+		{"bad worker", loadgen.Config{Transport: "ws", URL: "ws://x", PublishURL: "ws://x", Worker: results.Worker{Index: 3, Count: 2}}, "worker 3 of 2"},
+		{"negative drain", loadgen.Config{Transport: "ws", URL: "ws://x", PublishURL: "ws://x", Workload: workload.Workload{Drain: workload.Duration(-time.Second).Ptr()}}, "drain: -1s must not be negative"},
+		{"timeline action after the run", loadgen.Config{Transport: "ws", URL: "ws://x", PublishURL: "ws://x",
+			Timeline: []loadgen.Action{{At: time.Hour, Name: "kill", Do: func(context.Context) error { return nil }}}}, `"kill" at 1h0m0s: outside the run`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +159,7 @@ func TestRunUnreachableTargetNamesURLAndPhase(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			url := endpoint(dead, transport)
 			opts := smallLoad(transport, url, wsURL(dead)+"/publish")
-			opts.ConnectTimeout = 2 * time.Second
+			opts.Workload.ConnectTimeout = workload.Duration(2 * time.Second)
 			_, err := loadgen.Run(context.Background(), opts, quiet)
 			if err == nil {
 				t.Fatal("run against a closed port succeeded")
@@ -205,5 +211,41 @@ func TestRunWrongResponseSaysWhatWasExpected(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunTakesPlanAndTimelineFromOutside runs a plan made elsewhere (as a
+// coordinator would hand to workers) with a timeline action on it: the run
+// uses the plan's topic, sequence numbers and start, and records the action.
+func TestRunTakesPlanAndTimelineFromOutside(t *testing.T) {
+	base := startReference(t, servers.Config{})
+	cfg := smallLoad("ws", wsURL(base)+"/ws", wsURL(base)+"/publish")
+	plan := loadgen.NewPlan(cfg.Workload, time.Now().Add(500*time.Millisecond))
+	plan.Topic, plan.FirstSeq = "coordinated", 1000
+	cfg.Plan = &plan
+	acted := make(chan time.Time, 1)
+	cfg.Timeline = []loadgen.Action{{At: 300 * time.Millisecond, Name: "mark", Do: func(context.Context) error {
+		acted <- time.Now()
+		return nil
+	}}}
+	res, err := loadgen.Run(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Counters
+	if res.Workload.Topic != "coordinated" || c.Scheduled != 50 || c.Received != 20*50 || c.Lost != 0 || c.Foreign != 0 {
+		t.Fatalf("topic %q counters %+v errors %v", res.Workload.Topic, c, res.Errors)
+	}
+	select {
+	case at := <-acted:
+		// Due at plan start + warm-up (200ms) + 300ms.
+		if due := plan.Start.Add(500 * time.Millisecond); at.Before(due) {
+			t.Errorf("action ran %s before it was due", due.Sub(at))
+		}
+	default:
+		t.Fatal("timeline action did not run")
+	}
+	if len(res.Events) != 1 || res.Events[0].Name != "mark" || res.Events[0].Error != "" || res.Events[0].At != results.Duration(300*time.Millisecond) {
+		t.Fatalf("events %+v", res.Events)
 	}
 }

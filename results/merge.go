@@ -33,6 +33,7 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		out.Workers = append(out.Workers, p.Workers...)
 		out.Generator = append(out.Generator, p.Generator...)
 		out.Resources = append(out.Resources, p.Resources...)
+		out.Events = append(out.Events, p.Events...)
 		out.Counters.add(p.Counters)
 		for name, h := range p.Histograms {
 			if out.Histograms[name] == nil {

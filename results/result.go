@@ -46,6 +46,25 @@ type Workload struct {
 	Duration     Duration `json:"duration"`
 	Rate         float64  `json:"rate"` // broadcasts/s (fanout) or sends/s per connection (echo)
 	PayloadBytes int      `json:"payload_bytes"`
+	// ConnectTimeout and Drain are the values used, defaults included.
+	ConnectTimeout Duration `json:"connect_timeout"`
+	Drain          Duration `json:"drain"`
+	// PublishURL is the fan-out publisher endpoint used (fanout only).
+	PublishURL string `json:"publish_url,omitempty"`
+	// Topic marks this run's messages; receivers count others as foreign.
+	Topic string `json:"topic,omitempty"`
+}
+
+// Event is one timeline action of a run (e.g. a fault injected into the
+// target) and what came of it. At is its offset from the start of the
+// measured window; Late is how far past that it started.
+type Event struct {
+	Worker int      `json:"worker"`
+	Name   string   `json:"name"`
+	At     Duration `json:"at"`
+	Late   Duration `json:"late"`
+	Took   Duration `json:"took"`
+	Error  string   `json:"error,omitempty"`
 }
 
 // Worker says which slice of a distributed run a result covers. A single-process
@@ -69,6 +88,7 @@ type TransportResult struct {
 	Errors     map[string]*ErrorClass `json:"errors,omitempty"`
 	Generator  []Generator            `json:"generator"`
 	Resources  []Resources            `json:"resources,omitempty"` // idle pattern, per worker
+	Events     []Event                `json:"events,omitempty"`    // timeline actions, per worker
 }
 
 // Resources is what holding connections cost, read in the middle of an idle

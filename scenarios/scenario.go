@@ -5,39 +5,29 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/workload"
 )
 
-// Scenario is one scenario file: the load to apply and what counts as a pass.
-// Zero values take the defaults in WithDefaults.
+// Scenario is one scenario file: the load to apply, where, and what counts as
+// a pass. The load is a workload.Workload, inlined, whose zero values take the
+// defaults of workload.WithDefaults.
 type Scenario struct {
-	Name           string     `yaml:"name" json:"name"`
-	Description    string     `yaml:"description" json:"description,omitempty"`
-	Target         Target     `yaml:"target" json:"target"`
-	Transports     []string   `yaml:"transports" json:"transports"`
-	Pattern        string     `yaml:"pattern" json:"pattern"`
-	Connections    int        `yaml:"connections" json:"connections"`
-	Ramp           Rate       `yaml:"ramp" json:"ramp"`
-	Warmup         Duration   `yaml:"warmup" json:"warmup"`
-	Duration       Duration   `yaml:"duration" json:"duration"`
-	Rate           Rate       `yaml:"rate" json:"rate"`
-	Payload        Size       `yaml:"payload" json:"payload_bytes"`
-	ConnectTimeout Duration   `yaml:"connect_timeout" json:"connect_timeout"`
-	Drain          Duration   `yaml:"drain" json:"drain"`
-	Thresholds     Thresholds `yaml:"thresholds" json:"-"`
+	Name              string   `yaml:"name" json:"name"`
+	Description       string   `yaml:"description" json:"description,omitempty"`
+	Target            Target   `yaml:"target" json:"target"`
+	Transports        []string `yaml:"transports" json:"transports"`
+	workload.Workload `yaml:",inline"`
+	Thresholds        Thresholds `yaml:"thresholds" json:"-"`
 
 	// File is where the scenario was loaded from ("" for one built from flags).
 	File string `yaml:"-" json:"file,omitempty"`
-	// NoWarmup records an explicit "warmup: 0s", which WithDefaults keeps.
-	NoWarmup bool `yaml:"-" json:"-"`
 }
 
 // Target is where the load goes: "builtin" (a fresh reference server per
@@ -71,55 +61,21 @@ func (t *Target) UnmarshalYAML(node ast.Node) error {
 	return nil
 }
 
-// maxChurnConnects bounds a churn run's connects by the ephemeral ports one
-// address pair has (about 28,000 here), with a margin for other traffic.
-const maxChurnConnects = 20000
-
-// Defaults for zero values.
-const (
-	DefaultConnections = 100
-	DefaultRamp        = 1000
-	DefaultWarmup      = Duration(2 * time.Second)
-	DefaultDuration    = Duration(10 * time.Second)
-	DefaultRate        = 10
-	DefaultPayload     = 64
-)
-
-// WithDefaults fills zero values: builtin target, fanout, every transport that
-// supports the pattern, 100 connections at 1000/s, 2s warm-up, 10s measured,
-// 10 messages/s, 64-byte payload.
+// WithDefaults fills zero values: a builtin target, every transport that
+// supports the pattern, and the workload's defaults.
 func (s Scenario) WithDefaults() Scenario {
 	if !s.Target.Builtin && s.Target.URL == "" && len(s.Target.URLs) == 0 {
 		s.Target.Builtin = true
 	}
-	if s.Pattern == "" {
-		s.Pattern = loadgen.PatternFanout
-	}
+	s.Workload = s.Workload.WithDefaults()
 	if len(s.Transports) == 0 {
+		info, _ := s.Pattern.Info()
 		all := loadgen.Transports()
 		for _, n := range loadgen.TransportNames() {
-			if s.Pattern != loadgen.PatternEcho || all[n].Bidirectional() {
+			if !info.Bidirectional || all[n].Bidirectional() {
 				s.Transports = append(s.Transports, n)
 			}
 		}
-	}
-	if s.Connections == 0 {
-		s.Connections = DefaultConnections
-	}
-	if s.Ramp == 0 {
-		s.Ramp = DefaultRamp
-	}
-	if s.Warmup == 0 && !s.NoWarmup {
-		s.Warmup = DefaultWarmup
-	}
-	if s.Duration == 0 {
-		s.Duration = DefaultDuration
-	}
-	if s.Rate == 0 {
-		s.Rate = DefaultRate
-	}
-	if s.Payload == 0 {
-		s.Payload = DefaultPayload
 	}
 	return s
 }
@@ -144,7 +100,6 @@ func Parse(name string, b []byte) (*Scenario, error) {
 	if err != nil {
 		return nil, positioned(name, err)
 	}
-	s.NoWarmup = explicitZero(file, "$.warmup")
 	s.File = name
 	for _, conds := range s.Thresholds {
 		for _, c := range conds {
@@ -155,17 +110,6 @@ func Parse(name string, b []byte) (*Scenario, error) {
 		return nil, positioned(name, err)
 	}
 	return &s, nil
-}
-
-// explicitZero reports whether the key at path is present (so a zero value
-// there was written, not defaulted).
-func explicitZero(file *ast.File, path string) bool {
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return false
-	}
-	n, err := p.FilterFile(file)
-	return err == nil && n != nil
 }
 
 // positioned turns any decoding error into a PosError naming the file.
@@ -226,28 +170,19 @@ func (s *Scenario) validate(file *ast.File) error {
 			return at(fmt.Sprintf("$.transports[%d]", i), "unknown transport %q (want %s)", tr, strings.Join(loadgen.TransportNames(), ", "))
 		}
 	}
-	patterns := []string{loadgen.PatternFanout, loadgen.PatternEcho, loadgen.PatternIdle, loadgen.PatternChurn}
-	if s.Pattern != "" && !slices.Contains(patterns, s.Pattern) {
-		return at("$.pattern", "unknown pattern %q (want %s)", s.Pattern, strings.Join(patterns, ", "))
+	if err := s.Workload.Validate(); err != nil {
+		var fe *workload.FieldError
+		if errors.As(err, &fe) {
+			return at("$."+fe.Key, "%v", fe.Err)
+		}
+		return at("$", "%v", err)
 	}
-	if s.Pattern == loadgen.PatternEcho {
+	if info, _ := s.Pattern.Info(); info.Bidirectional {
 		for i, tr := range s.Transports {
 			if !all[tr].Bidirectional() {
-				return at(fmt.Sprintf("$.transports[%d]", i), "pattern echo needs a bidirectional transport; %s only pushes", tr)
+				return at(fmt.Sprintf("$.transports[%d]", i), "pattern %s needs a bidirectional transport; %s only pushes", s.Pattern, tr)
 			}
 		}
-	}
-	if s.Pattern == loadgen.PatternChurn {
-		full := s.WithDefaults()
-		total := float64(full.Rate) * (time.Duration(full.Warmup) + time.Duration(full.Duration)).Seconds()
-		if total > maxChurnConnects {
-			return at("$.rate", "churn at %g/s for %s opens %.0f connections: each leaves a TIME_WAIT socket holding an ephemeral port for 60s, "+
-				"and about 28,000 exist per address pair; keep rate x (warmup + duration) under %d", float64(full.Rate),
-				time.Duration(full.Warmup)+time.Duration(full.Duration), total, maxChurnConnects)
-		}
-	}
-	if s.Connections < 0 {
-		return at("$.connections", "connections %d must be positive", s.Connections)
 	}
 	if s.Target.URL != "" {
 		if u, err := url.Parse(s.Target.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -262,36 +197,20 @@ func (s *Scenario) validate(file *ast.File) error {
 	return nil
 }
 
-// Options returns the load generator's options for one transport of the
-// scenario (defaults filled), against base when the target is builtin.
-func (s Scenario) Options(transport, base string) loadgen.Options {
-	s = s.WithDefaults()
-	o := loadgen.Options{
-		Transport:      transport,
-		Pattern:        s.Pattern,
-		Connections:    s.Connections,
-		Ramp:           float64(s.Ramp),
-		Warmup:         time.Duration(s.Warmup),
-		Duration:       time.Duration(s.Duration),
-		Rate:           float64(s.Rate),
-		PayloadBytes:   int(s.Payload),
-		ConnectTimeout: time.Duration(s.ConnectTimeout),
-		Drain:          time.Duration(s.Drain),
-	}
-	if o.Warmup == 0 {
-		o.Warmup = -1 // loadgen's "none"
-	}
+// Endpoints returns the subscriber and publish URLs of one transport of the
+// scenario: its per-transport URL, or the transport's default path on the
+// target's base URL (base, for a builtin target, is the server just started).
+func (s Scenario) Endpoints(transport, base string) (url, publish string) {
 	if !s.Target.Builtin && s.Target.URL != "" {
 		base = s.Target.URL
 	}
-	t := loadgen.Transports()[transport]
-	o.URL = s.Target.URLs[transport]
-	if o.URL == "" {
-		o.URL = t.Endpoint(base)
+	url = s.Target.URLs[transport]
+	if url == "" {
+		url = loadgen.Transports()[transport].Endpoint(base)
 	}
-	o.PublishURL = s.Target.Publish
-	if o.PublishURL == "" {
-		o.PublishURL = loadgen.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
+	publish = s.Target.Publish
+	if publish == "" {
+		publish = loadgen.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
 	}
-	return o
+	return url, publish
 }

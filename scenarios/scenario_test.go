@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
 )
 
 func TestShippedScenariosAreValid(t *testing.T) {
@@ -59,8 +60,8 @@ thresholds:
 		t.Fatal(err)
 	}
 	full := s.WithDefaults()
-	if full.Target.Builtin || full.Connections != 250 || full.Ramp != 0.5 || full.Warmup != 0 || full.Duration != Duration(time.Minute) ||
-		full.Rate != 2 || full.Payload != 2048 || full.ConnectTimeout != Duration(3*time.Second) || full.Drain != Duration(500*time.Millisecond) {
+	if full.Target.Builtin || full.Connections != 250 || full.Ramp != 0.5 || *full.Warmup != 0 || full.Duration != workload.Duration(time.Minute) ||
+		full.Rate != 2 || full.Payload != 2048 || full.ConnectTimeout != workload.Duration(3*time.Second) || *full.Drain != workload.Duration(500*time.Millisecond) {
 		t.Fatalf("decoded %+v", full)
 	}
 	c := full.Thresholds["all"]["latency.p99.9"]
@@ -70,12 +71,11 @@ thresholds:
 	if r := full.Thresholds["all"]["loss_ratio"]; r.Value != 0.001 || r.Op != "<=" {
 		t.Fatalf("loss_ratio %+v", r)
 	}
-	o := full.Options("ws", "")
-	if o.URL != "ws://127.0.0.1:9000/ws" || o.PublishURL != "http://127.0.0.1:9000/publish" || o.Warmup >= 0 || o.Pattern != "echo" {
-		t.Fatalf("options %+v", o)
+	if url, pub := full.Endpoints("ws", ""); url != "ws://127.0.0.1:9000/ws" || pub != "http://127.0.0.1:9000/publish" {
+		t.Fatalf("ws endpoints %q, %q", url, pub)
 	}
-	if o := s.Options("sse", ""); o.URL != "http://127.0.0.1:9000/events" {
-		t.Fatalf("per-transport url %q", o.URL)
+	if url, _ := s.Endpoints("sse", ""); url != "http://127.0.0.1:9000/events" {
+		t.Fatalf("per-transport url %q", url)
 	}
 }
 
@@ -110,31 +110,6 @@ func TestParseErrorsNameFileLineColumnAndKey(t *testing.T) {
 				t.Fatalf("error:\n  %v\nwant prefix:\n  %s", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestUnits(t *testing.T) {
-	rates := map[string]Rate{"500/s": 500, "60/m": 1, "3600/h": 1, "2.5": 2.5, " 10 / s ": 10}
-	for in, want := range rates {
-		if got, err := ParseRate(in); err != nil || got != want {
-			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "0/s", "-1/s", "x/s", "5/d", "inf"} {
-		if _, err := ParseRate(bad); err == nil {
-			t.Errorf("ParseRate(%q) accepted", bad)
-		}
-	}
-	sizes := map[string]Size{"64B": 64, "1KiB": 1024, "1KB": 1000, "2MiB": 2 << 20, "7": 7}
-	for in, want := range sizes {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "-1B", "1.5KiB", "1TB"} {
-		if _, err := ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q) accepted", bad)
-		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // AllTransports is the thresholds key that applies to every transport.
@@ -84,7 +85,7 @@ func keyText(k ast.MapKeyNode) string {
 }
 
 func parseConditionNode(metric string, node ast.Node) (*Condition, error) {
-	s, err := scalar(node)
+	s, err := workload.Scalar(node)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func parseValue(s string, unit results.Unit) (float64, error) {
 		}
 		return v, nil
 	case results.UnitRate:
-		r, err := ParseRate(s)
+		r, err := workload.ParseRate(s)
 		if err != nil {
 			return 0, err
 		}

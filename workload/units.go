@@ -1,4 +1,4 @@
-package scenarios
+package workload
 
 import (
 	"fmt"
@@ -10,7 +10,9 @@ import (
 	"github.com/goccy/go-yaml/ast"
 )
 
-// PosError is an error at a place in a scenario file.
+// PosError is an error at a place in a workload or scenario file: the unit
+// types below report bad values with their line and column, and the scenarios
+// package fills in the file name.
 type PosError struct {
 	File   string
 	Line   int
@@ -29,23 +31,24 @@ func (e *PosError) Error() string {
 
 func (e *PosError) Unwrap() error { return e.Err }
 
-// nodeError places err at node; Load fills in the file name.
-func nodeError(node ast.Node, format string, args ...any) error {
+// NodeError places an error at node of a YAML file; the loader fills in the
+// file name.
+func NodeError(node ast.Node, format string, args ...any) error {
 	tk := node.GetToken()
-	e := &PosError{Key: keyPath(node.GetPath()), Err: fmt.Errorf(format, args...)}
+	e := &PosError{Key: KeyPath(node.GetPath()), Err: fmt.Errorf(format, args...)}
 	if tk != nil && tk.Position != nil {
 		e.Line, e.Column = tk.Position.Line, tk.Position.Column
 	}
 	return e
 }
 
-// keyPath turns goccy's "$.thresholds.all" into "thresholds.all".
-func keyPath(p string) string {
+// KeyPath turns goccy's "$.thresholds.all" into "thresholds.all".
+func KeyPath(p string) string {
 	return strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(p, "$"), "."), "'", "")
 }
 
-// scalar returns node's text, refusing mappings and sequences.
-func scalar(node ast.Node) (string, error) {
+// Scalar returns node's text, refusing mappings and sequences.
+func Scalar(node ast.Node) (string, error) {
 	switch n := node.(type) {
 	case *ast.StringNode:
 		return n.Value, nil
@@ -54,7 +57,7 @@ func scalar(node ast.Node) (string, error) {
 	case *ast.NullNode:
 		return "", nil
 	}
-	return "", nodeError(node, "want a single value, got %s", node.Type())
+	return "", NodeError(node, "want a single value, got %s", node.Type())
 }
 
 // Duration is a time span written with a unit: 500ms, 10s, 2m.
@@ -62,16 +65,16 @@ type Duration time.Duration
 
 // UnmarshalYAML reads Go duration text.
 func (d *Duration) UnmarshalYAML(node ast.Node) error {
-	s, err := scalar(node)
+	s, err := Scalar(node)
 	if err != nil {
 		return err
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return nodeError(node, "duration %q: want a number with a unit, like 500ms, 10s or 2m", s)
+		return NodeError(node, "duration %q: want a number with a unit, like 500ms, 10s or 2m", s)
 	}
 	if v < 0 {
-		return nodeError(node, "duration %q must not be negative", s)
+		return NodeError(node, "duration %q must not be negative", s)
 	}
 	*d = Duration(v)
 	return nil
@@ -110,13 +113,13 @@ func ParseRate(s string) (Rate, error) {
 
 // UnmarshalYAML reads a rate.
 func (r *Rate) UnmarshalYAML(node ast.Node) error {
-	s, err := scalar(node)
+	s, err := Scalar(node)
 	if err != nil {
 		return err
 	}
 	v, err := ParseRate(s)
 	if err != nil {
-		return nodeError(node, "%v", err)
+		return NodeError(node, "%v", err)
 	}
 	*r = v
 	return nil
@@ -154,14 +157,37 @@ func ParseSize(s string) (Size, error) {
 
 // UnmarshalYAML reads a size.
 func (z *Size) UnmarshalYAML(node ast.Node) error {
-	s, err := scalar(node)
+	s, err := Scalar(node)
 	if err != nil {
 		return err
 	}
 	v, err := ParseSize(s)
 	if err != nil {
-		return nodeError(node, "%v", err)
+		return NodeError(node, "%v", err)
 	}
 	*z = v
 	return nil
 }
+
+// UnmarshalText reads Go duration text, as MarshalText writes it.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %q: want a number with a unit, like 500ms, 10s or 2m", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalText reads a rate, as MarshalText writes it.
+func (r *Rate) UnmarshalText(b []byte) error {
+	v, err := ParseRate(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// Ptr returns a pointer to d, for the optional durations of a Workload.
+func (d Duration) Ptr() *Duration { return &d }

@@ -1,0 +1,95 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
+)
+
+// Config is one transport's run: the workload, where it goes, and what only
+// the caller knows at run time. The workload's own defaults come from
+// workload.WithDefaults; Config adds none of its own.
+type Config struct {
+	Workload   workload.Workload
+	Transport  string // a client transport name
+	URL        string // subscriber endpoint, e.g. http://127.0.0.1:8080/sse
+	PublishURL string // fan-out publisher endpoint (ws:// or http://)
+	// Worker is this process's slice of a distributed run; zero is 0 of 1.
+	Worker results.Worker
+	// ServerPID, when the server runs on this machine, lets the idle pattern
+	// read the server's memory before and while it holds the connections.
+	ServerPID int
+	// Plan, when set, is the schedule to run (a coordinator hands the same plan
+	// to several workers); otherwise one is made once connections are open.
+	Plan *Plan
+	// Timeline lists actions run at fixed offsets on the run's timeline, e.g.
+	// faults injected into the target.
+	Timeline []Action
+}
+
+// withRuntime fills what the caller may leave out: the workload's defaults
+// and the worker slice.
+func (c Config) withRuntime() Config {
+	c.Workload = c.Workload.WithDefaults()
+	if c.Worker.Count == 0 {
+		c.Worker.Count = 1
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	tr, ok := Transports()[c.Transport]
+	if !ok {
+		errs = append(errs, fmt.Errorf("transport %q: want one of %v", c.Transport, TransportNames()))
+	}
+	if c.URL == "" {
+		errs = append(errs, errors.New("no target URL"))
+	}
+	if err := c.Workload.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if info, known := c.Workload.Pattern.Info(); known {
+		if info.Publishes && c.PublishURL == "" {
+			errs = append(errs, fmt.Errorf("pattern %s needs a publish URL", info.Name))
+		}
+		if info.Bidirectional && ok && !tr.Bidirectional() {
+			errs = append(errs, fmt.Errorf("pattern %s needs a bidirectional transport; %s only pushes", info.Name, c.Transport))
+		}
+	}
+	if c.Worker.Index < 0 || c.Worker.Index >= c.Worker.Count {
+		errs = append(errs, fmt.Errorf("worker %d of %d: index must be in [0, count)", c.Worker.Index, c.Worker.Count))
+	}
+	warmup, span := time.Duration(*c.Workload.Warmup), time.Duration(c.Workload.Duration)
+	for _, a := range c.Timeline {
+		switch {
+		case a.Do == nil || a.Name == "":
+			errs = append(errs, fmt.Errorf("timeline action %q at %s: needs a name and a function", a.Name, a.At))
+		case a.At < -warmup || a.At > span:
+			errs = append(errs, fmt.Errorf("timeline action %q at %s: outside the run (from -%s, the warm-up, to %s)", a.Name, a.At, warmup, span))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resultWorkload is the results form of the workload as run, with the URLs
+// and topic the run used, so a result file says exactly how it was produced.
+func (c Config) resultWorkload(topic string) results.Workload {
+	w := c.Workload
+	return results.Workload{
+		Pattern:        string(w.Pattern),
+		Connections:    w.Connections,
+		RampPerSec:     float64(w.Ramp),
+		Warmup:         results.Duration(*w.Warmup),
+		Duration:       results.Duration(w.Duration),
+		Rate:           float64(w.Rate),
+		PayloadBytes:   int(w.Payload),
+		ConnectTimeout: results.Duration(w.ConnectTimeout),
+		Drain:          results.Duration(*w.Drain),
+		PublishURL:     c.PublishURL,
+		Topic:          topic,
+	}
+}

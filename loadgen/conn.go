@@ -1,0 +1,142 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pushbench/pushbench/internal/wire"
+	"github.com/pushbench/pushbench/results"
+)
+
+// connState is one held connection's own counters, touched only by its
+// goroutines until the run collects them after they end.
+type connState struct {
+	id      int
+	shard   *shard
+	conn    Conn // set once ready; read by patterns after every dial ended
+	tracker seqTracker
+	foreign int64
+	bytesIn int64
+	sends   sendCounts // echo: this connection's writer
+}
+
+// openConnections opens the held connections on an open-loop ramp, one
+// goroutine each, and returns once every dial has finished.
+func (r *run) openConnections(ctx context.Context) {
+	ramp := Pacer{Start: r.clock.Now(), Rate: float64(r.cfg.Workload.Ramp)}
+	for i := range r.cfg.Workload.Connections {
+		if !r.clock.SleepUntil(ctx, ramp.At(int64(i))) {
+			break
+		}
+		cs := &connState{id: i, shard: r.rec.shard(i)}
+		r.conns = append(r.conns, cs)
+		r.attempted.Add(1)
+		r.dialed.Add(1)
+		r.live.Add(1)
+		go r.holdConn(ctx, cs)
+	}
+	r.dialed.Wait()
+}
+
+// dialConn opens one connection and records its connect phases, timed from
+// scheduled (so a late start counts against the connect), when record is
+// set. A failure is counted and its error classified by phase.
+func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, record bool) (Conn, bool) {
+	start := r.clock.Now()
+	conn, tm, err := r.tr.Dial(ctx, r.cfg.URL, r.dial)
+	if err != nil {
+		if record && ctx.Err() == nil {
+			r.failed.Add(1)
+			r.rec.errs.add(dialErrorClass(err), err)
+		}
+		return nil, false
+	}
+	if record {
+		late := start - scheduled
+		sh.record(results.HistConnect, late+tm.Ready)
+		if tm.TCP > 0 {
+			sh.record(results.HistTCPConnect, late+tm.TCP)
+		}
+		for _, ph := range tm.Phases {
+			sh.record(ph.Name, late+ph.At)
+		}
+	}
+	return conn, true
+}
+
+// dialErrorClass is the error class of a failed dial: connect/<phase>.
+func dialErrorClass(err error) string {
+	var de *DialError
+	if errors.As(err, &de) {
+		return "connect/" + de.Phase
+	}
+	return "connect"
+}
+
+// holdConn is one held connection's life: dial, wait for the plan, then read
+// until the run ends or the server drops it.
+func (r *run) holdConn(ctx context.Context, cs *connState) {
+	defer r.live.Done()
+	start := r.clock.Now()
+	conn, ok := r.dialConn(ctx, cs.shard, start, true)
+	if !ok {
+		r.dialed.Done()
+		return
+	}
+	defer conn.Close()
+	cs.conn = conn
+	r.ready.Add(1)
+	r.dialed.Done()
+
+	select {
+	case <-r.planned:
+	case <-ctx.Done():
+		return
+	}
+	cs.tracker = newSeqTracker(r.sched.firstSeq(), uint64(r.expected))
+	if r.expected == 0 {
+		r.settled.Add(1)
+	}
+	r.readLoop(ctx, conn, cs, start)
+	cs.bytesIn = conn.BytesRead()
+}
+
+// readLoop reads envelopes until the connection ends, tracking each
+// measured sequence number once and timing it from its scheduled send time.
+func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time.Duration) {
+	first := true
+	for {
+		msg, at, err := conn.Read()
+		if err != nil {
+			if !cs.tracker.complete() {
+				r.settled.Add(1)
+			}
+			if ctx.Err() == nil {
+				r.dropped.Add(1)
+				r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.cfg.URL, err))
+			}
+			return
+		}
+		env, err := wire.DecodeEnvelope(msg)
+		if err != nil {
+			r.rec.errs.add("decode", fmt.Errorf("%s: %w", r.cfg.URL, err))
+			continue
+		}
+		if env.Topic != r.plan.Topic {
+			cs.foreign++
+			continue
+		}
+		if first {
+			cs.shard.record(results.HistFirstMessage, at-start)
+			first = false
+		}
+		if cs.tracker.observe(env.Seq) {
+			cs.shard.delivered(at-r.clock.FromUnixNano(env.TS), at-r.sched.windowStart)
+			if cs.tracker.complete() {
+				r.settled.Add(1)
+			}
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package loadgen
+
+import (
+	"context"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// fanout is one publisher broadcasting the schedule through the server to
+// every held connection; each receiver times each message from its scheduled
+// send time.
+type fanout struct {
+	pub    publisher
+	counts sendCounts
+}
+
+func (f *fanout) prepare(ctx context.Context, r *run) error {
+	pub, err := dialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+	if err != nil {
+		return err
+	}
+	f.pub = pub
+	return nil
+}
+
+func (f *fanout) drive(ctx context.Context, r *run) {
+	r.sendSchedule(ctx, r.sched.pacer, r.rec.shard(0), &f.counts, f.pub.publish, func(err error) bool {
+		r.rec.errs.add("publish", err)
+		return false
+	})
+	// Wait for in-flight publishes (HTTP POSTs) while the run is still live,
+	// so none is cut off and miscounted as an error.
+	f.pub.close()
+}
+
+func (f *fanout) collect(r *run, res *results.TransportResult) {
+	res.Counters.Scheduled = r.sched.measured
+	f.counts.addTo(&res.Counters)
+}
+
+func (f *fanout) close() {
+	if f.pub != nil {
+		f.pub.close()
+	}
+}

@@ -1,0 +1,53 @@
+package loadgen
+
+import (
+	"github.com/pushbench/pushbench/results"
+)
+
+// result collects every connection's counters and the shards' samples into
+// one TransportResult, once every goroutine of the run has ended.
+func (r *run) result(gen results.Generator, timerLag *results.Histogram, events []results.Event) *results.TransportResult {
+	ready := r.ready.Load()
+	c := results.Counters{
+		ConnAttempted: r.attempted.Load(),
+		ConnReady:     ready,
+		ConnFailed:    r.failed.Load(),
+		ConnDropped:   r.dropped.Load(),
+		Expected:      r.expected * ready,
+	}
+	for _, cs := range r.conns {
+		c.Received += cs.tracker.received
+		c.Duplicated += cs.tracker.duplicated
+		c.OutOfOrder += cs.tracker.outOfOrder
+		c.Foreign += cs.foreign
+		c.BytesReceived += cs.bytesIn
+	}
+	c.Lost = c.Expected - c.Received
+	hists, series := r.rec.merge()
+	hists[results.HistTimerLag] = timerLag
+	// Every histogram this transport records is present, even when empty, so a
+	// threshold on it fails with "no samples" rather than "not recorded".
+	names := []string{results.HistConnect, results.HistTCPConnect, results.HistFirstMessage, results.HistLatency, results.HistSendLag}
+	if p, ok := r.tr.(interface{ PhaseNames() []string }); ok {
+		names = append(names, p.PhaseNames()...)
+	}
+	for _, n := range names {
+		if hists[n] == nil {
+			hists[n] = results.NewHistogram()
+		}
+	}
+	res := &results.TransportResult{
+		Transport:  r.cfg.Transport,
+		Target:     r.cfg.URL,
+		Workload:   r.cfg.resultWorkload(r.plan.Topic),
+		Workers:    []results.Worker{r.cfg.Worker},
+		Counters:   c,
+		Histograms: hists,
+		Received:   series,
+		Errors:     r.rec.errs.snapshot(),
+		Generator:  []results.Generator{gen},
+		Events:     events,
+	}
+	r.pat.collect(r, res)
+	return res
+}
