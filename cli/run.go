@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
@@ -56,7 +57,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
-	fs.Var(&o.transports, "transports", "comma-separated transports: "+strings.Join(loadgen.TransportNames(), ",")+" (default all that support the pattern)")
+	fs.Var(&o.transports, "transports", "comma-separated transports: "+clients.JoinNames(",")+" (default all that support the pattern)")
 	fs.StringVar(&o.pattern, "pattern", loadgen.PatternFanout, "fanout (one publisher, every connection receives), echo (each connection sends and times the echo), idle (hold connections, measure their cost) or churn (open and close connections at --rate)")
 	fs.IntVar(&o.conns, "connections", 1000, "connections per transport (churn: the most open at once)")
 	fs.Float64Var(&o.ramp, "ramp", 1000, "connections opened per second")

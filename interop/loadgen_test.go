@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 )
@@ -21,9 +22,10 @@ func TestLoadGeneratorAgainstOfficialServer(t *testing.T) {
 	for _, transport := range []string{"socketio", "socketio-polling"} {
 		for _, pattern := range []string{loadgen.PatternFanout, loadgen.PatternEcho} {
 			t.Run(transport+"/"+pattern, func(t *testing.T) {
+				entry, _ := clients.Lookup(clients.Name(transport))
 				opts := loadgen.Options{
 					Transport:   transport,
-					URL:         loadgen.Transports()[transport].Endpoint(base),
+					URL:         entry.Endpoint(base),
 					PublishURL:  base + "/publish",
 					Pattern:     pattern,
 					Connections: 20,

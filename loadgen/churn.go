@@ -2,11 +2,11 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -63,12 +63,7 @@ func (r *run) churn(ctx context.Context) *results.TransportResult {
 			if err != nil {
 				if measured && ctx.Err() == nil {
 					r.failed.Add(1)
-					class := "connect"
-					var de *DialError
-					if errors.As(err, &de) {
-						class = "connect/" + de.Phase
-					}
-					r.rec.errs.add(class, err)
+					r.rec.errs.add(clients.ErrorClass(err), err)
 				}
 				return
 			}

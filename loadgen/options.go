@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -83,8 +84,9 @@ func (o Options) withDefaults() Options {
 
 func (o Options) validate() error {
 	var errs []error
-	if _, ok := Transports()[o.Transport]; !ok {
-		errs = append(errs, fmt.Errorf("transport %q: want one of %v", o.Transport, TransportNames()))
+	entry, err := clients.Lookup(clients.Name(o.Transport))
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if o.URL == "" {
 		errs = append(errs, errors.New("no target URL"))
@@ -95,7 +97,7 @@ func (o Options) validate() error {
 			errs = append(errs, errors.New("fanout needs a publish URL"))
 		}
 	case PatternEcho:
-		if t, ok := Transports()[o.Transport]; ok && !t.Bidirectional() {
+		if err == nil && !entry.Bidirectional {
 			errs = append(errs, fmt.Errorf("pattern echo needs a bidirectional transport; %s only pushes", o.Transport))
 		}
 	case PatternIdle, PatternChurn:

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/internal/wire"
 	"github.com/pushbench/pushbench/results"
 )
@@ -28,9 +28,10 @@ type plan struct {
 // run is the state of one transport's run.
 type run struct {
 	opts  Options
-	tr    Transport
+	entry clients.Entry
+	tr    clients.Transport
 	clock Clock
-	dial  DialOptions
+	dial  clients.DialOptions
 	rec   *recorder
 	log   *slog.Logger
 
@@ -52,7 +53,7 @@ type run struct {
 type connState struct {
 	id      int
 	shard   *shard
-	conn    Conn
+	conn    clients.Conn
 	tracker seqTracker
 	foreign int64
 	bytesIn int64
@@ -69,18 +70,18 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 		return nil, err
 	}
 	clock := NewClock()
+	entry, _ := clients.Lookup(clients.Name(opts.Transport)) // validate checked it
 	r := &run{
 		opts:    opts,
-		tr:      Transports()[opts.Transport],
+		entry:   entry,
+		tr:      entry.New(),
 		clock:   clock,
-		dial:    NewDialOptions(clock, opts.ConnectTimeout),
+		dial:    clients.NewDialOptions(clock, opts.ConnectTimeout),
 		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
 		log:     log,
 		planned: make(chan struct{}),
 	}
-	if t, ok := r.dial.HTTP.(interface{ CloseIdleConnections() }); ok {
-		defer t.CloseIdleConnections()
-	}
+	defer r.dial.Close()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -91,14 +92,14 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 		return r.churn(runCtx), nil
 	}
 	serverBefore := rssOf(opts.ServerPID)
-	var pub publisher
+	var pub clients.Publisher
 	if opts.Pattern == PatternFanout {
 		var err error
-		pub, err = dialPublisher(runCtx, opts.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+		pub, err = clients.DialPublisher(runCtx, opts.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
 		if err != nil {
 			return nil, err
 		}
-		defer pub.close()
+		defer pub.Close()
 	}
 
 	started := clock.Now()
@@ -139,7 +140,7 @@ func Run(ctx context.Context, opts Options, log *slog.Logger) (*results.Transpor
 		r.conns = append(r.conns, counts)
 		// Wait for in-flight publishes (HTTP POSTs) while the run is still
 		// live, so none is cut off and miscounted as an error.
-		pub.close()
+		pub.Close()
 	} else {
 		clock.SleepUntil(runCtx, r.plan.windowStart)
 		measureStart()
@@ -258,8 +259,8 @@ func (r *run) sendSchedule(ctx context.Context, s Pacer, cs *connState, send fun
 }
 
 // publish runs the fan-out schedule through the publisher.
-func (r *run) publish(ctx context.Context, pub publisher, measureStart func(), counts *connState) {
-	r.sendSchedule(ctx, r.plan.schedule, counts, pub.publish, measureStart, func(err error) bool {
+func (r *run) publish(ctx context.Context, pub clients.Publisher, measureStart func(), counts *connState) {
+	r.sendSchedule(ctx, r.plan.schedule, counts, pub.Publish, measureStart, func(err error) bool {
 		r.rec.errs.add("publish", err)
 		return false
 	})
@@ -286,13 +287,8 @@ func (r *run) runConn(ctx context.Context, cs *connState) {
 	conn, tm, err := r.tr.Dial(ctx, r.opts.URL, r.dial)
 	if err != nil {
 		r.failed.Add(1)
-		class := "connect"
-		var de *DialError
-		if errors.As(err, &de) {
-			class = "connect/" + de.Phase
-		}
 		if ctx.Err() == nil {
-			r.rec.errs.add(class, err)
+			r.rec.errs.add(clients.ErrorClass(err), err)
 		}
 		r.dialed.Done()
 		return
@@ -323,7 +319,7 @@ func (r *run) runConn(ctx context.Context, cs *connState) {
 	cs.bytesIn = conn.BytesRead()
 }
 
-func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time.Duration) {
+func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, start time.Duration) {
 	p := r.plan
 	first := true
 	for {
@@ -363,7 +359,7 @@ func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time
 // echoWriter is the connection's one writer (runConn is its one reader). It
 // sends this connection's own open-loop schedule, offset by a phase so the
 // connections' sends spread evenly over each interval.
-func (r *run) echoWriter(ctx context.Context, conn Conn, cs *connState) {
+func (r *run) echoWriter(ctx context.Context, conn clients.Conn, cs *connState) {
 	defer r.sendDone.Done()
 	p := r.plan
 	phase := time.Duration(float64(time.Second) / r.opts.Rate * float64(cs.id) / float64(r.opts.Connections))
@@ -405,9 +401,7 @@ func (r *run) result(gen results.Generator) *results.TransportResult {
 	// Every histogram this transport records is present, even when empty, so a
 	// threshold on it fails with "no samples" rather than "not recorded".
 	names := []string{results.HistConnect, results.HistTCPConnect, results.HistFirstMessage, results.HistLatency, results.HistSendLag}
-	if p, ok := r.tr.(interface{ PhaseNames() []string }); ok {
-		names = append(names, p.PhaseNames()...)
-	}
+	names = append(names, r.entry.Phases...)
 	for _, n := range names {
 		if hists[n] == nil {
 			hists[n] = results.NewHistogram()

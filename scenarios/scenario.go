@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/loadgen"
 )
 
@@ -96,10 +97,9 @@ func (s Scenario) WithDefaults() Scenario {
 		s.Pattern = loadgen.PatternFanout
 	}
 	if len(s.Transports) == 0 {
-		all := loadgen.Transports()
-		for _, n := range loadgen.TransportNames() {
-			if s.Pattern != loadgen.PatternEcho || all[n].Bidirectional() {
-				s.Transports = append(s.Transports, n)
+		for _, e := range clients.Entries() {
+			if s.Pattern != loadgen.PatternEcho || e.Bidirectional {
+				s.Transports = append(s.Transports, string(e.Name))
 			}
 		}
 	}
@@ -220,10 +220,9 @@ func (s *Scenario) validate(file *ast.File) error {
 	if strings.ContainsAny(s.Name, "/ \\") {
 		return at("$.name", "name %q must not contain spaces or slashes (it names the result directory)", s.Name)
 	}
-	all := loadgen.Transports()
 	for i, tr := range s.Transports {
-		if _, ok := all[tr]; !ok {
-			return at(fmt.Sprintf("$.transports[%d]", i), "unknown transport %q (want %s)", tr, strings.Join(loadgen.TransportNames(), ", "))
+		if _, err := clients.Lookup(clients.Name(tr)); err != nil {
+			return at(fmt.Sprintf("$.transports[%d]", i), "unknown transport %q (want %s)", tr, clients.JoinNames(", "))
 		}
 	}
 	patterns := []string{loadgen.PatternFanout, loadgen.PatternEcho, loadgen.PatternIdle, loadgen.PatternChurn}
@@ -232,7 +231,7 @@ func (s *Scenario) validate(file *ast.File) error {
 	}
 	if s.Pattern == loadgen.PatternEcho {
 		for i, tr := range s.Transports {
-			if !all[tr].Bidirectional() {
+			if e, _ := clients.Lookup(clients.Name(tr)); !e.Bidirectional {
 				return at(fmt.Sprintf("$.transports[%d]", i), "pattern echo needs a bidirectional transport; %s only pushes", tr)
 			}
 		}
@@ -255,7 +254,7 @@ func (s *Scenario) validate(file *ast.File) error {
 		}
 	}
 	for tr := range s.Target.URLs {
-		if _, ok := all[tr]; !ok {
+		if _, err := clients.Lookup(clients.Name(tr)); err != nil {
 			return at("$.target.urls", "unknown transport %q", tr)
 		}
 	}
@@ -284,14 +283,14 @@ func (s Scenario) Options(transport, base string) loadgen.Options {
 	if !s.Target.Builtin && s.Target.URL != "" {
 		base = s.Target.URL
 	}
-	t := loadgen.Transports()[transport]
+	t, _ := clients.Lookup(clients.Name(transport))
 	o.URL = s.Target.URLs[transport]
 	if o.URL == "" {
 		o.URL = t.Endpoint(base)
 	}
 	o.PublishURL = s.Target.Publish
 	if o.PublishURL == "" {
-		o.PublishURL = loadgen.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
+		o.PublishURL = clients.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
 	}
 	return o
 }
