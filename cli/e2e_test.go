@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -55,7 +55,7 @@ func TestE2EBuiltinRunEveryTransport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, want := range append(loadgen.TransportNames(), "50/0", "results: ") {
+	for _, want := range append(strings.Fields(clients.JoinNames(" ")), "50/0", "results: ") {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -68,7 +68,7 @@ func TestE2EBuiltinRunEveryTransport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Transports) != len(loadgen.TransportNames()) {
+	if len(run.Transports) != len(clients.Names()) {
 		t.Fatalf("%d transports in result", len(run.Transports))
 	}
 	for _, tr := range run.Transports {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -79,7 +79,8 @@ func TestEndpointURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.base+"+"+tt.transport, func(t *testing.T) {
-			if got := loadgen.Transports()[tt.transport].Endpoint(tt.base); got != tt.want {
+			e, _ := clients.Lookup(clients.Name(tt.transport))
+			if got := e.Endpoint(tt.base); got != tt.want {
 				t.Fatalf("got %s, want %s", got, tt.want)
 			}
 		})

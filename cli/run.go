@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
@@ -57,7 +58,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
-	fs.Var(&o.transports, "transports", "comma-separated transports: "+strings.Join(loadgen.TransportNames(), ",")+" (default all that support the pattern)")
+	fs.Var(&o.transports, "transports", "comma-separated transports: "+clients.JoinNames(",")+" (default all that support the pattern)")
 	fs.StringVar(&o.pattern, "pattern", string(workload.DefaultPattern), patternHelp())
 	fs.IntVar(&o.conns, "connections", workload.DefaultConnections, "connections per transport (churn: the most open at once)")
 	fs.Float64Var(&o.ramp, "ramp", float64(workload.DefaultRamp), "connections opened per second")
@@ -163,7 +164,7 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	}
 	sc := &scenarios.Scenario{
 		Name:       o.name,
-		Transports: o.transports,
+		Transports: transportNames(o.transports),
 		Workload: workload.Workload{
 			Pattern:        workload.Pattern(o.pattern),
 			Connections:    o.conns,
@@ -263,7 +264,7 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 
 // runTransport runs the scenario against one transport, starting and stopping
 // a builtin server around it when the target is builtin.
-func runTransport(ctx context.Context, sc scenarios.Scenario, name string, worker results.Worker, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
+func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
 	base := sc.Target.URL
 	pid := 0
 	if sc.Target.Builtin {
@@ -291,4 +292,14 @@ func patternHelp() string {
 		parts = append(parts, fmt.Sprintf("%s (%s)", p.Name, p.Summary))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// transportNames types the --transports list; the scenario check names any
+// unknown one.
+func transportNames(list []string) []clients.Name {
+	names := make([]clients.Name, len(list))
+	for i, n := range list {
+		names[i] = clients.Name(n)
+	}
+	return names
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/workload"
@@ -19,12 +20,13 @@ import (
 func TestLoadGeneratorAgainstOfficialServer(t *testing.T) {
 	base := startNodeServer(t, "300", "200")
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, transport := range []string{"socketio", "socketio-polling"} {
+	for _, transport := range []clients.Name{clients.SocketIO, clients.SocketIOPolling} {
 		for _, pattern := range []workload.Pattern{workload.Fanout, workload.Echo} {
-			t.Run(transport+"/"+string(pattern), func(t *testing.T) {
+			t.Run(string(transport)+"/"+string(pattern), func(t *testing.T) {
+				entry, _ := clients.Lookup(transport)
 				opts := loadgen.Config{
 					Transport:  transport,
-					URL:        loadgen.Transports()[transport].Endpoint(base),
+					URL:        entry.Endpoint(base),
 					PublishURL: base + "/publish",
 					Workload: workload.Workload{
 						Pattern:     pattern,

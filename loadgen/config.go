@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/workload"
 )
@@ -14,7 +15,7 @@ import (
 // workload.WithDefaults; Config adds none of its own.
 type Config struct {
 	Workload   workload.Workload
-	Transport  string // a client transport name
+	Transport  clients.Name
 	URL        string // subscriber endpoint, e.g. http://127.0.0.1:8080/sse
 	PublishURL string // fan-out publisher endpoint (ws:// or http://)
 	// Worker is this process's slice of a distributed run; zero is 0 of 1.
@@ -42,9 +43,9 @@ func (c Config) withRuntime() Config {
 
 func (c Config) validate() error {
 	var errs []error
-	tr, ok := Transports()[c.Transport]
-	if !ok {
-		errs = append(errs, fmt.Errorf("transport %q: want one of %v", c.Transport, TransportNames()))
+	entry, err := clients.Lookup(c.Transport)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if c.URL == "" {
 		errs = append(errs, errors.New("no target URL"))
@@ -56,7 +57,7 @@ func (c Config) validate() error {
 		if info.Publishes && c.PublishURL == "" {
 			errs = append(errs, fmt.Errorf("pattern %s needs a publish URL", info.Name))
 		}
-		if info.Bidirectional && ok && !tr.Bidirectional() {
+		if info.Bidirectional && err == nil && !entry.Bidirectional {
 			errs = append(errs, fmt.Errorf("pattern %s needs a bidirectional transport; %s only pushes", info.Name, c.Transport))
 		}
 	}

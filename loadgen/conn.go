@@ -2,10 +2,10 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/internal/wire"
 	"github.com/pushbench/pushbench/results"
 )
@@ -15,7 +15,7 @@ import (
 type connState struct {
 	id      int
 	shard   *shard
-	conn    Conn // set once ready; read by patterns after every dial ended
+	conn    clients.Conn // set once ready; read by patterns after every dial ended
 	tracker seqTracker
 	foreign int64
 	bytesIn int64
@@ -43,13 +43,13 @@ func (r *run) openConnections(ctx context.Context) {
 // dialConn opens one connection and records its connect phases, timed from
 // scheduled (so a late start counts against the connect), when record is
 // set. A failure is counted and its error classified by phase.
-func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, record bool) (Conn, bool) {
+func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, record bool) (clients.Conn, bool) {
 	start := r.clock.Now()
 	conn, tm, err := r.tr.Dial(ctx, r.cfg.URL, r.dial)
 	if err != nil {
 		if record && ctx.Err() == nil {
 			r.failed.Add(1)
-			r.rec.errs.add(dialErrorClass(err), err)
+			r.rec.errs.add(clients.ErrorClass(err), err)
 		}
 		return nil, false
 	}
@@ -64,15 +64,6 @@ func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, 
 		}
 	}
 	return conn, true
-}
-
-// dialErrorClass is the error class of a failed dial: connect/<phase>.
-func dialErrorClass(err error) string {
-	var de *DialError
-	if errors.As(err, &de) {
-		return "connect/" + de.Phase
-	}
-	return "connect"
 }
 
 // holdConn is one held connection's life: dial, wait for the plan, then read
@@ -105,7 +96,7 @@ func (r *run) holdConn(ctx context.Context, cs *connState) {
 
 // readLoop reads envelopes until the connection ends, tracking each
 // measured sequence number once and timing it from its scheduled send time.
-func (r *run) readLoop(ctx context.Context, conn Conn, cs *connState, start time.Duration) {
+func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, start time.Duration) {
 	first := true
 	for {
 		msg, at, err := conn.Read()

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -10,12 +11,12 @@ import (
 // every held connection; each receiver times each message from its scheduled
 // send time.
 type fanout struct {
-	pub    publisher
+	pub    clients.Publisher
 	counts sendCounts
 }
 
 func (f *fanout) prepare(ctx context.Context, r *run) error {
-	pub, err := dialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+	pub, err := clients.DialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
 	if err != nil {
 		return err
 	}
@@ -24,13 +25,13 @@ func (f *fanout) prepare(ctx context.Context, r *run) error {
 }
 
 func (f *fanout) drive(ctx context.Context, r *run) {
-	r.sendSchedule(ctx, r.sched.pacer, r.rec.shard(0), &f.counts, f.pub.publish, func(err error) bool {
+	r.sendSchedule(ctx, r.sched.pacer, r.rec.shard(0), &f.counts, f.pub.Publish, func(err error) bool {
 		r.rec.errs.add("publish", err)
 		return false
 	})
 	// Wait for in-flight publishes (HTTP POSTs) while the run is still live,
 	// so none is cut off and miscounted as an error.
-	f.pub.close()
+	f.pub.Close()
 }
 
 func (f *fanout) collect(r *run, res *results.TransportResult) {
@@ -40,6 +41,6 @@ func (f *fanout) collect(r *run, res *results.TransportResult) {
 
 func (f *fanout) close() {
 	if f.pub != nil {
-		f.pub.close()
+		f.pub.Close()
 	}
 }

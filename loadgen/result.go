@@ -28,16 +28,14 @@ func (r *run) result(gen results.Generator, timerLag *results.Histogram, events 
 	// Every histogram this transport records is present, even when empty, so a
 	// threshold on it fails with "no samples" rather than "not recorded".
 	names := []string{results.HistConnect, results.HistTCPConnect, results.HistFirstMessage, results.HistLatency, results.HistSendLag}
-	if p, ok := r.tr.(interface{ PhaseNames() []string }); ok {
-		names = append(names, p.PhaseNames()...)
-	}
+	names = append(names, r.entry.Phases...)
 	for _, n := range names {
 		if hists[n] == nil {
 			hists[n] = results.NewHistogram()
 		}
 	}
 	res := &results.TransportResult{
-		Transport:  r.cfg.Transport,
+		Transport:  string(r.cfg.Transport),
 		Target:     r.cfg.URL,
 		Workload:   r.cfg.resultWorkload(r.plan.Topic),
 		Workers:    []results.Worker{r.cfg.Worker},

@@ -9,16 +9,18 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 )
 
 // run is the state of one transport's run.
 type run struct {
 	cfg   Config
-	tr    Transport
+	entry clients.Entry
+	tr    clients.Transport
 	pat   pattern
 	clock Clock
-	dial  DialOptions
+	dial  clients.DialOptions
 	rec   *recorder
 	log   *slog.Logger
 
@@ -55,19 +57,19 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	entry, _ := clients.Lookup(cfg.Transport) // validate checked it
 	r := &run{
 		cfg:     cfg,
-		tr:      Transports()[cfg.Transport],
+		entry:   entry,
+		tr:      entry.New(),
 		pat:     newPattern(cfg.Workload.Pattern),
 		clock:   clock,
-		dial:    NewDialOptions(clock, time.Duration(cfg.Workload.ConnectTimeout)),
+		dial:    clients.NewDialOptions(clock, time.Duration(cfg.Workload.ConnectTimeout)),
 		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
 		log:     log,
 		planned: make(chan struct{}),
 	}
-	if t, ok := r.dial.HTTP.(interface{ CloseIdleConnections() }); ok {
-		defer t.CloseIdleConnections()
-	}
+	defer r.dial.Close()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -11,7 +11,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
-	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/workload"
 )
 
@@ -19,10 +19,10 @@ import (
 // a pass. The load is a workload.Workload, inlined, whose zero values take the
 // defaults of workload.WithDefaults.
 type Scenario struct {
-	Name              string   `yaml:"name" json:"name"`
-	Description       string   `yaml:"description" json:"description,omitempty"`
-	Target            Target   `yaml:"target" json:"target"`
-	Transports        []string `yaml:"transports" json:"transports"`
+	Name              string         `yaml:"name" json:"name"`
+	Description       string         `yaml:"description" json:"description,omitempty"`
+	Target            Target         `yaml:"target" json:"target"`
+	Transports        []clients.Name `yaml:"transports" json:"transports"`
 	workload.Workload `yaml:",inline"`
 	Thresholds        Thresholds `yaml:"thresholds" json:"-"`
 
@@ -70,10 +70,9 @@ func (s Scenario) WithDefaults() Scenario {
 	s.Workload = s.Workload.WithDefaults()
 	if len(s.Transports) == 0 {
 		info, _ := s.Pattern.Info()
-		all := loadgen.Transports()
-		for _, n := range loadgen.TransportNames() {
-			if !info.Bidirectional || all[n].Bidirectional() {
-				s.Transports = append(s.Transports, n)
+		for _, e := range clients.Entries() {
+			if !info.Bidirectional || e.Bidirectional {
+				s.Transports = append(s.Transports, e.Name)
 			}
 		}
 	}
@@ -164,10 +163,9 @@ func (s *Scenario) validate(file *ast.File) error {
 	if strings.ContainsAny(s.Name, "/ \\") {
 		return at("$.name", "name %q must not contain spaces or slashes (it names the result directory)", s.Name)
 	}
-	all := loadgen.Transports()
 	for i, tr := range s.Transports {
-		if _, ok := all[tr]; !ok {
-			return at(fmt.Sprintf("$.transports[%d]", i), "unknown transport %q (want %s)", tr, strings.Join(loadgen.TransportNames(), ", "))
+		if _, err := clients.Lookup(tr); err != nil {
+			return at(fmt.Sprintf("$.transports[%d]", i), "%v", err)
 		}
 	}
 	if err := s.Workload.Validate(); err != nil {
@@ -179,7 +177,7 @@ func (s *Scenario) validate(file *ast.File) error {
 	}
 	if info, _ := s.Pattern.Info(); info.Bidirectional {
 		for i, tr := range s.Transports {
-			if !all[tr].Bidirectional() {
+			if e, _ := clients.Lookup(tr); !e.Bidirectional {
 				return at(fmt.Sprintf("$.transports[%d]", i), "pattern %s needs a bidirectional transport; %s only pushes", s.Pattern, tr)
 			}
 		}
@@ -190,7 +188,7 @@ func (s *Scenario) validate(file *ast.File) error {
 		}
 	}
 	for tr := range s.Target.URLs {
-		if _, ok := all[tr]; !ok {
+		if _, err := clients.Parse(tr); err != nil {
 			return at("$.target.urls", "unknown transport %q", tr)
 		}
 	}
@@ -200,17 +198,18 @@ func (s *Scenario) validate(file *ast.File) error {
 // Endpoints returns the subscriber and publish URLs of one transport of the
 // scenario: its per-transport URL, or the transport's default path on the
 // target's base URL (base, for a builtin target, is the server just started).
-func (s Scenario) Endpoints(transport, base string) (url, publish string) {
+func (s Scenario) Endpoints(transport clients.Name, base string) (url, publish string) {
 	if !s.Target.Builtin && s.Target.URL != "" {
 		base = s.Target.URL
 	}
-	url = s.Target.URLs[transport]
+	url = s.Target.URLs[string(transport)]
 	if url == "" {
-		url = loadgen.Transports()[transport].Endpoint(base)
+		e, _ := clients.Lookup(transport)
+		url = e.Endpoint(base)
 	}
 	publish = s.Target.Publish
 	if publish == "" {
-		publish = loadgen.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
+		publish = clients.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
 	}
 	return url, publish
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/workload"
 )
@@ -43,8 +43,8 @@ func (t *Thresholds) UnmarshalYAML(node ast.Node) error {
 	}
 	for _, g := range groups {
 		key := keyText(g.Key)
-		if _, ok := loadgen.Transports()[key]; !ok && key != AllTransports {
-			return nodeError(g.Key, "thresholds for %q: want all or a transport name (%s)", key, strings.Join(loadgen.TransportNames(), ", "))
+		if _, err := clients.Lookup(clients.Name(key)); err != nil && key != AllTransports {
+			return nodeError(g.Key, "thresholds for %q: want all or a transport name (%s)", key, clients.JoinNames(", "))
 		}
 		conds, err := mappingPairs(g.Value)
 		if err != nil {

@@ -1,9 +1,8 @@
-package loadgen
+package clients
 
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -41,54 +40,43 @@ func dialStream(ctx context.Context, url, accept string, wantTypes []string, opt
 			}
 		},
 	}
-	reqCtx, cancel := context.WithCancel(ctx)
-	timer := time.AfterFunc(opts.ConnectTimeout, cancel)
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(reqCtx, trace), http.MethodGet, url, nil)
+	a := startDial(ctx, url, opts.ConnectTimeout)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(a.ctx, trace), http.MethodGet, url, nil)
 	if err != nil {
-		timer.Stop()
-		cancel()
-		return nil, tm, &DialError{URL: url, Phase: "request", Err: err}
+		a.end()
+		return nil, tm, a.fail(PhaseRequest, err)
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("Cache-Control", "no-store")
 	resp, err := opts.HTTP.RoundTrip(req)
 	if err != nil {
-		timer.Stop()
-		cancel()
-		if ctx.Err() == nil && reqCtx.Err() != nil {
-			return nil, tm, dialTimeoutError(url, opts.ConnectTimeout, err)
-		}
-		phase := "handshake"
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			phase = "tcp"
-		}
-		return nil, tm, &DialError{URL: url, Phase: phase, Err: err}
+		a.end()
+		return nil, tm, a.fail(PhaseHandshake, err)
 	}
-	if !timer.Stop() {
+	if !a.settle() {
 		resp.Body.Close()
-		cancel()
-		return nil, tm, dialTimeoutError(url, opts.ConnectTimeout, context.DeadlineExceeded)
+		return nil, tm, a.fail(PhaseHandshake, context.DeadlineExceeded)
 	}
-	// From here the stream lives as long as ctx; release reqCtx with it.
-	context.AfterFunc(ctx, cancel)
+	// From here the stream lives as long as ctx; release the request's
+	// context with it.
+	context.AfterFunc(ctx, a.cancel)
 	tm.Ready = opts.Clock.Now() - start
 	if resp.StatusCode != http.StatusOK {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		resp.Body.Close()
-		cancel()
-		return nil, tm, &DialError{URL: url, Phase: "status", Err: fmt.Errorf("expected 200, got %s: %q", resp.Status, snippet)}
+		a.end()
+		return nil, tm, a.fail(PhaseStatus, fmt.Errorf("expected 200, got %s: %q", resp.Status, snippet))
 	}
 	ct := resp.Header.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)
 	if !slices.Contains(wantTypes, mt) {
 		resp.Body.Close()
-		cancel()
+		a.end()
 		got := ct
 		if got == "" {
 			got = "no Content-Type"
 		}
-		return nil, tm, &DialError{URL: url, Phase: "content-type", Err: fmt.Errorf("expected %s, got %s", wantTypes[0], got)}
+		return nil, tm, a.fail(PhaseContentType, fmt.Errorf("expected %s, got %s", wantTypes[0], got))
 	}
 	return resp, tm, nil
 }
@@ -106,6 +94,8 @@ type streamConn struct {
 	err     error
 	bytes   int64
 }
+
+var _ Conn = (*streamConn)(nil)
 
 func newStreamConn(body io.ReadCloser, clock Clock, feed func([]byte, func([]byte)) error) *streamConn {
 	return &streamConn{body: body, clock: clock, buf: make([]byte, 4096), feed: feed}

@@ -1,4 +1,4 @@
-package loadgen
+package clients
 
 import (
 	"bytes"
@@ -13,25 +13,33 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// publisher sends fan-out messages to the server under test. publish must not
+// Publisher sends fan-out messages to the server under test. Publish must not
 // wait for the server to process a message (the schedule is open-loop); a
 // publisher that cannot keep up shows as send lag and latency, never as a
 // slower schedule.
-type publisher interface {
-	// publish sends msg, which the caller reuses once publish returns.
-	publish(msg []byte) error
-	// close waits for in-flight publishes and releases the connection; it may
+type Publisher interface {
+	// Publish sends msg, which the caller reuses once Publish returns.
+	Publish(msg []byte) error
+	// Close waits for in-flight publishes and releases the connection; it may
 	// be called more than once.
-	close()
+	Close()
 }
 
-// dialPublisher connects to url: ws:// or wss:// pipelines envelopes over one
-// WebSocket, http:// or https:// POSTs each one with up to 64 in flight.
-// onError receives failures of asynchronous publishes.
-func dialPublisher(ctx context.Context, url string, opts DialOptions, onError func(error)) (publisher, error) {
+var (
+	_ Publisher = (*wsPublisher)(nil)
+	_ Publisher = (*httpPublisher)(nil)
+)
+
+// DialPublisher connects to url: ws:// or wss:// pipelines envelopes over one
+// WebSocket, http:// or https:// POSTs each one with up to 64 in flight
+// through opts.HTTP. onError receives failures of asynchronous publishes. ctx
+// bounds the publisher's life.
+func DialPublisher(ctx context.Context, url string, opts DialOptions, onError func(error)) (Publisher, error) {
 	switch {
 	case strings.HasPrefix(url, "ws://"), strings.HasPrefix(url, "wss://"):
-		conn, _, err := dialWebSocket(ctx, url, opts)
+		a := startDial(ctx, url, opts.ConnectTimeout)
+		conn, _, err := dialWebSocket(a, opts)
+		a.end()
 		if err != nil {
 			return nil, fmt.Errorf("publisher: %w", err)
 		}
@@ -59,14 +67,14 @@ type wsPublisher struct {
 	once     sync.Once
 }
 
-func (p *wsPublisher) publish(msg []byte) error {
+func (p *wsPublisher) Publish(msg []byte) error {
 	if err := p.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 		return fmt.Errorf("publish over %s: %w", p.conn.RemoteAddr(), err)
 	}
 	return nil
 }
 
-func (p *wsPublisher) close() {
+func (p *wsPublisher) Close() {
 	p.once.Do(func() {
 		// A clean close frame, so the server does not log an abnormal closure.
 		_ = p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
@@ -84,7 +92,7 @@ type httpPublisher struct {
 	onError func(error)
 }
 
-func (p *httpPublisher) publish(msg []byte) error {
+func (p *httpPublisher) Publish(msg []byte) error {
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.ctx.Done():
@@ -114,4 +122,4 @@ func (p *httpPublisher) publish(msg []byte) error {
 	return nil
 }
 
-func (p *httpPublisher) close() { p.wg.Wait() }
+func (p *httpPublisher) Close() { p.wg.Wait() }

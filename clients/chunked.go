@@ -1,4 +1,4 @@
-package loadgen
+package clients
 
 import (
 	"context"
@@ -10,9 +10,7 @@ import (
 // browser's XMLHttpRequest does at readyState 3, whatever the chunk boundaries.
 type chunkedClient struct{}
 
-func (chunkedClient) Name() string                { return "chunked" }
-func (chunkedClient) Endpoint(base string) string { return endpointOn(base, "/chunked", false) }
-func (chunkedClient) Bidirectional() bool         { return false }
+var _ Transport = chunkedClient{}
 
 // chunkedTypes are the media types accepted for an NDJSON stream; the first is
 // what the error names.

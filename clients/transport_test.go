@@ -1,4 +1,4 @@
-package loadgen_test
+package clients_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/internal/wire"
-	"github.com/pushbench/pushbench/loadgen"
 )
 
 // dribble writes body in pieces of 1, 2, 3, ... 7 bytes, flushing each, so
@@ -28,11 +28,11 @@ func dribble(contentType, body string) http.HandlerFunc {
 	}
 }
 
-func readAll(t *testing.T, transport, url string) []wire.Envelope {
+func readAll(t *testing.T, transport clients.Name, url string) []wire.Envelope {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	conn, tm, err := loadgen.Transports()[transport].Dial(ctx, url, loadgen.NewDialOptions(loadgen.NewClock(), 5*time.Second))
+	conn, tm, err := dial(t, ctx, transport, url, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestChunkedClientAcrossArbitraryChunkBoundaries(t *testing.T) {
 	}
 	ts := httptest.NewServer(dribble("application/x-ndjson", body.String()))
 	defer ts.Close()
-	sameEnvelopes(t, readAll(t, "chunked", ts.URL), want)
+	sameEnvelopes(t, readAll(t, clients.Chunked, ts.URL), want)
 }
 
 func sameEnvelopes(t *testing.T, got, want []wire.Envelope) {
@@ -112,5 +112,5 @@ func TestSSEClientAcrossArbitraryChunkBoundaries(t *testing.T) {
 	}
 	ts := httptest.NewServer(dribble("text/event-stream; charset=utf-8", body))
 	defer ts.Close()
-	sameEnvelopes(t, readAll(t, "sse", ts.URL), want)
+	sameEnvelopes(t, readAll(t, clients.SSE, ts.URL), want)
 }

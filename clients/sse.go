@@ -1,4 +1,4 @@
-package loadgen
+package clients
 
 import (
 	"context"
@@ -10,9 +10,7 @@ import (
 // event's data is one message, whatever its event type.
 type sseClient struct{}
 
-func (sseClient) Name() string                { return "sse" }
-func (sseClient) Endpoint(base string) string { return endpointOn(base, "/sse", false) }
-func (sseClient) Bidirectional() bool         { return false }
+var _ Transport = sseClient{}
 
 func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error) {
 	resp, tm, err := dialStream(ctx, url, "text/event-stream", []string{"text/event-stream"}, opts)

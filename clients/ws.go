@@ -1,4 +1,4 @@
-package loadgen
+package clients
 
 import (
 	"context"
@@ -13,21 +13,25 @@ import (
 // is one envelope; the server's pings are answered by gorilla's default handler.
 type wsClient struct{}
 
-func (wsClient) Name() string                { return "ws" }
-func (wsClient) Endpoint(base string) string { return endpointOn(base, "/ws", true) }
-func (wsClient) Bidirectional() bool         { return true }
+var (
+	_ Transport = wsClient{}
+	_ Conn      = (*wsConn)(nil)
+)
 
 func (wsClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error) {
-	conn, tm, err := dialWebSocket(ctx, url, opts)
+	a := startDial(ctx, url, opts.ConnectTimeout)
+	defer a.end()
+	conn, tm, err := dialWebSocket(a, opts)
 	if err != nil {
 		return nil, tm, err
 	}
 	return &wsConn{conn: conn, clock: opts.Clock}, tm, nil
 }
 
-// dialWebSocket opens a WebSocket that closes when ctx ends, timing the TCP
-// handshake and the upgrade.
-func dialWebSocket(ctx context.Context, url string, opts DialOptions) (*websocket.Conn, Timings, error) {
+// dialWebSocket opens a WebSocket to a.url within the connect timeout of a,
+// timing the TCP handshake and the upgrade. The socket closes when the
+// caller's context (a.parent) ends.
+func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, error) {
 	start := opts.Clock.Now()
 	var tm Timings
 	nd := &net.Dialer{}
@@ -44,26 +48,15 @@ func dialWebSocket(ctx context.Context, url string, opts DialOptions) (*websocke
 		WriteBufferSize:  1024,
 		WriteBufferPool:  opts.WSBuffers,
 	}
-	dctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
-	defer cancel()
-	conn, resp, err := d.DialContext(dctx, url, nil)
+	conn, resp, err := d.DialContext(a.ctx, a.url, nil)
 	if err != nil {
-		if ctx.Err() == nil && dctx.Err() != nil {
-			return nil, tm, dialTimeoutError(url, opts.ConnectTimeout, err)
+		if errors.Is(err, websocket.ErrBadHandshake) && resp != nil && !a.timedOut() {
+			return nil, tm, a.fail(PhaseStatus, errors.New("expected 101 Switching Protocols, got "+resp.Status))
 		}
-		phase := "handshake"
-		var op *net.OpError
-		switch {
-		case errors.As(err, &op) && op.Op == "dial":
-			phase = "tcp"
-		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil:
-			phase = "status"
-			err = errors.New("expected 101 Switching Protocols, got " + resp.Status)
-		}
-		return nil, tm, &DialError{URL: url, Phase: phase, Err: err}
+		return nil, tm, a.fail(PhaseHandshake, err)
 	}
 	tm.Ready = opts.Clock.Now() - start
-	context.AfterFunc(ctx, func() {
+	context.AfterFunc(a.parent, func() {
 		_ = conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 		conn.Close()

@@ -1,0 +1,107 @@
+package clients
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// Dial phases a DialError names. Results count failed connects under
+// "connect/<phase>" (see ErrorClass), so these strings are part of the
+// result format.
+const (
+	PhaseRequest     = "request"      // the request could not be built (bad URL)
+	PhaseTCP         = "tcp"          // the TCP connection was not opened
+	PhaseHandshake   = "handshake"    // connected, but the HTTP or WebSocket exchange failed
+	PhaseStatus      = "status"       // the server answered with the wrong status
+	PhaseContentType = "content-type" // the server answered with the wrong media type
+	PhaseTimeout     = "timeout"      // not ready within the connect timeout
+	PhaseEIOOpen     = "eio-open"     // no valid Engine.IO open packet
+	PhaseSIOConnect  = "sio-connect"  // the Socket.IO namespace connect failed
+)
+
+// DialError says where a connection failed: which URL and in which phase.
+type DialError struct {
+	URL   string
+	Phase string
+	Err   error
+}
+
+func (e *DialError) Error() string { return fmt.Sprintf("%s: %s: %v", e.URL, e.Phase, e.Err) }
+func (e *DialError) Unwrap() error { return e.Err }
+
+// ErrorClass is the result's error class of a failed dial: "connect/<phase>"
+// for a DialError, "connect" for anything else.
+func ErrorClass(err error) string {
+	var de *DialError
+	if errors.As(err, &de) {
+		return "connect/" + de.Phase
+	}
+	return "connect"
+}
+
+// dialPhase classifies a dial failure that happened during step (one of the
+// Phase constants). A dial cut short by the connect timeout is a timeout
+// whatever its step; during the handshake step, a connection that could not
+// be opened at all is tcp.
+func dialPhase(step string, timedOut bool, err error) string {
+	var op *net.OpError
+	switch {
+	case timedOut, errors.Is(err, os.ErrDeadlineExceeded):
+		return PhaseTimeout
+	case step == PhaseHandshake && errors.As(err, &op) && op.Op == "dial":
+		return PhaseTCP
+	}
+	return step
+}
+
+// dialAttempt is one dial bounded by the connect timeout. Its ctx ends when
+// the caller's does or when the timeout fires; it is a cancel, not a deadline,
+// so an HTTP stream opened with it can outlive the dial once settle stopped
+// the timer.
+type dialAttempt struct {
+	url     string
+	timeout time.Duration
+	parent  context.Context
+	ctx     context.Context
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	fired   atomic.Bool // the timeout, not the caller or end, cancelled ctx
+}
+
+// startDial starts the connect timeout of a dial to url within parent.
+func startDial(parent context.Context, url string, timeout time.Duration) *dialAttempt {
+	ctx, cancel := context.WithCancel(parent)
+	a := &dialAttempt{url: url, timeout: timeout, parent: parent, ctx: ctx, cancel: cancel}
+	a.timer = time.AfterFunc(timeout, func() {
+		a.fired.Store(true)
+		cancel()
+	})
+	return a
+}
+
+// settle stops the connect timeout, leaving ctx live; it reports false when
+// the timeout fired first.
+func (a *dialAttempt) settle() bool { return a.timer.Stop() }
+
+// end stops the timeout and ends ctx.
+func (a *dialAttempt) end() {
+	a.timer.Stop()
+	a.cancel()
+}
+
+// timedOut reports whether the connect timeout, not the caller, ended ctx.
+func (a *dialAttempt) timedOut() bool { return a.parent.Err() == nil && a.fired.Load() }
+
+// fail is the DialError for err during step, classified by dialPhase.
+func (a *dialAttempt) fail(step string, err error) *DialError {
+	phase := dialPhase(step, a.timedOut(), err)
+	if phase == PhaseTimeout {
+		err = fmt.Errorf("not ready within %s: %w", a.timeout, err)
+	}
+	return &DialError{URL: a.url, Phase: phase, Err: err}
+}

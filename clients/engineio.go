@@ -1,0 +1,91 @@
+package clients
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// eioLink is the per-transport half of an Engine.IO client session: how a
+// packet reaches the server and how a message reaches the reader.
+type eioLink interface {
+	// send writes one packet to the server: a WebSocket frame, or a POST.
+	send(ctx context.Context, p wire.EIOPacket) error
+	// deliver hands one Socket.IO message (an envelope) to Read, stamped with
+	// the clock reading at which its bytes arrived.
+	deliver(ctx context.Context, msg []byte, at time.Duration) error
+}
+
+// eioSession is the part of a Socket.IO client that does not depend on how
+// Engine.IO packets travel: it interprets every packet the server sends
+// (answers pings, ends on close, delivers messages, notes the namespace
+// connect) and numbers the echo events it sends. The WebSocket and polling
+// connections each feed it their packets and give it their eioLink.
+type eioSession struct {
+	link eioLink
+	// connected is set once the server accepted the namespace connect; only
+	// the goroutine calling receive touches it.
+	connected bool
+
+	ackMu sync.Mutex
+	ackID uint64
+}
+
+// errEIOClosed reports the server ending the Engine.IO session.
+var errEIOClosed = errors.New("engine.io: server closed the session")
+
+// connectPacket asks to join the "/" namespace.
+var connectPacket = wire.EIOPacket{Type: wire.EIOMessage, Data: []byte("0")}
+
+// join connects to the "/" namespace: it sends CONNECT, then calls receiveNext
+// (which reads what the server sent and feeds it to receive) until the server
+// has answered.
+func (s *eioSession) join(ctx context.Context, receiveNext func() error) error {
+	if err := s.link.send(ctx, connectPacket); err != nil {
+		return err
+	}
+	for !s.connected {
+		if err := receiveNext(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// receive interprets one packet from the server whose bytes arrived at at.
+// Binary packets (attachments; the load generator sends none) are skipped.
+func (s *eioSession) receive(ctx context.Context, p wire.EIOPacket, at time.Duration) error {
+	switch {
+	case p.Binary:
+	case p.Type == wire.EIOPing:
+		if err := s.link.send(ctx, wire.EIOPacket{Type: wire.EIOPong, Data: p.Data}); err != nil {
+			return fmt.Errorf("pong: %w", err)
+		}
+	case p.Type == wire.EIOClose:
+		return errEIOClosed
+	case p.Type == wire.EIOMessage:
+		msg, connected, err := sioInbound(p.Data)
+		if err != nil {
+			return err
+		}
+		s.connected = s.connected || connected
+		if msg != nil {
+			return s.link.deliver(ctx, msg, at)
+		}
+	}
+	return nil
+}
+
+// echo sends msg as an echo event with the next ack id; the server's ack
+// carries the reply, which receive delivers.
+func (s *eioSession) echo(ctx context.Context, msg []byte) error {
+	s.ackMu.Lock()
+	id := s.ackID
+	s.ackID++
+	s.ackMu.Unlock()
+	return s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: echoEvent(nil, id, msg)})
+}

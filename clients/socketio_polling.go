@@ -1,0 +1,214 @@
+package clients
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// maxPollBody bounds one long-poll response the client will buffer.
+const maxPollBody = 16 << 20
+
+// socketioPollingClient is a Socket.IO client over Engine.IO long-polling
+// (see socketio.go).
+type socketioPollingClient struct{}
+
+var (
+	_ Transport = socketioPollingClient{}
+	_ Conn      = (*sioPollConn)(nil)
+	_ eioLink   = (*sioPollConn)(nil)
+)
+
+// sioPollConn is a Socket.IO socket over Engine.IO long-polling: one goroutine
+// keeps a GET outstanding and hands what arrives to the session, which queues
+// messages for Read; pongs and echo sends are POSTs, one at a time, as the
+// protocol requires. Like a real client it has its own keep-alive connections
+// (one for GETs, one for POSTs), shared with no other simulated client.
+type sioPollConn struct {
+	http    *http.Transport
+	url     string // with sid
+	clock   Clock
+	session eioSession
+
+	cancel context.CancelFunc
+	ctx    context.Context
+	in     chan timedMsg
+	done   chan struct{} // closed when the poller ends; err says why
+	err    error
+	bytes  atomic.Int64
+
+	pmu sync.Mutex // one POST at a time
+}
+
+type timedMsg struct {
+	msg []byte
+	at  time.Duration
+}
+
+func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts DialOptions) (Conn, Timings, error) {
+	start := opts.Clock.Now()
+	var tm Timings
+	a := startDial(ctx, eioURL(endpoint, "polling", ""), opts.ConnectTimeout)
+	defer a.end()
+	rt := NewStreamTransport(2)
+	trace := &httptrace.ClientTrace{ConnectDone: func(_, _ string, err error) {
+		if err == nil && tm.TCP == 0 {
+			tm.TCP = opts.Clock.Now() - start
+		}
+	}}
+	fail := func(phase string, err error) (Conn, Timings, error) {
+		rt.CloseIdleConnections()
+		return nil, tm, a.fail(phase, err)
+	}
+	body, err := pollRequest(httptrace.WithClientTrace(a.ctx, trace), rt, http.MethodGet, a.url, nil)
+	if err != nil {
+		return fail(PhaseHandshake, err)
+	}
+	packets, err := wire.ParseEIOPayload(body)
+	if err != nil || len(packets) == 0 {
+		return fail(PhaseEIOOpen, fmt.Errorf("bad handshake payload %.80q", body))
+	}
+	hs, err := parseOpen(packets[0])
+	if err != nil {
+		return fail(PhaseEIOOpen, err)
+	}
+	tm.Phases = append(tm.Phases, Phase{histEIOOpen, opts.Clock.Now() - start})
+
+	cctx, cancel := context.WithCancel(ctx)
+	c := &sioPollConn{
+		http: rt, url: eioURL(endpoint, "polling", hs.SID), clock: opts.Clock,
+		ctx: cctx, cancel: cancel, in: make(chan timedMsg, 256), done: make(chan struct{}),
+	}
+	c.session.link = c
+	if err := c.session.join(a.ctx, func() error { return c.receivePoll(a.ctx) }); err != nil {
+		cancel()
+		return fail(PhaseSIOConnect, err)
+	}
+	tm.Ready = opts.Clock.Now() - start
+	tm.Phases = append(tm.Phases, Phase{histSIOConnect, tm.Ready})
+	go c.pollLoop()
+	return c, tm, nil
+}
+
+// pollRequest makes one Engine.IO polling request and returns its body.
+func pollRequest(ctx context.Context, rt http.RoundTripper, method, url string, body []byte) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxPollBody))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read body: %w", method, url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: expected 200, got %s: %.200q", method, url, resp.Status, b)
+	}
+	return b, nil
+}
+
+// receivePoll makes one long-poll GET and hands every packet of its payload
+// to the session.
+func (c *sioPollConn) receivePoll(ctx context.Context) error {
+	body, err := pollRequest(ctx, c.http, http.MethodGet, c.url, nil)
+	at := c.clock.Now()
+	if err != nil {
+		return err
+	}
+	c.bytes.Add(int64(len(body)))
+	packets, err := wire.ParseEIOPayload(body)
+	if err != nil {
+		return err
+	}
+	for _, p := range packets {
+		if err := c.session.receive(ctx, p, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *sioPollConn) pollLoop() {
+	defer close(c.done)
+	for {
+		if err := c.receivePoll(c.ctx); err != nil {
+			c.err = err
+			return
+		}
+	}
+}
+
+// send POSTs one packet.
+func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	body, err := pollRequest(ctx, c.http, http.MethodPost, c.url, wire.AppendEIOText(nil, p))
+	if err == nil && string(body) != "ok" {
+		err = fmt.Errorf("POST %s: expected ok, got %.80q", c.url, body)
+	}
+	return err
+}
+
+// deliver queues a copy of msg for Read.
+func (c *sioPollConn) deliver(ctx context.Context, msg []byte, at time.Duration) error {
+	select {
+	case c.in <- timedMsg{append([]byte(nil), msg...), at}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *sioPollConn) Read() ([]byte, time.Duration, error) {
+	select {
+	case m := <-c.in:
+		return m.msg, m.at, nil
+	default:
+	}
+	select {
+	case m := <-c.in:
+		return m.msg, m.at, nil
+	case <-c.done:
+		select {
+		case m := <-c.in:
+			return m.msg, m.at, nil
+		default:
+			return nil, 0, c.err
+		}
+	}
+}
+
+func (c *sioPollConn) Write(msg []byte) error { return c.session.echo(c.ctx, msg) }
+
+func (c *sioPollConn) BytesRead() int64 { return c.bytes.Load() }
+
+// Close tells the server the session is over (a close packet, best effort)
+// and stops the poller.
+func (c *sioPollConn) Close() error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), time.Second)
+	defer cancel()
+	_ = c.send(ctx, wire.EIOPacket{Type: wire.EIOClose})
+	c.cancel()
+	<-c.done
+	c.http.CloseIdleConnections()
+	return nil
+}

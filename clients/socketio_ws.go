@@ -1,0 +1,122 @@
+package clients
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// socketioWSClient is a Socket.IO client connecting over WebSocket directly
+// (see socketio.go).
+type socketioWSClient struct{}
+
+var (
+	_ Transport = socketioWSClient{}
+	_ Conn      = (*sioWSConn)(nil)
+	_ eioLink   = (*sioWSConn)(nil)
+)
+
+func (socketioWSClient) Dial(ctx context.Context, endpoint string, opts DialOptions) (Conn, Timings, error) {
+	start := opts.Clock.Now()
+	a := startDial(ctx, WebSocketURL(eioURL(endpoint, "websocket", "")), opts.ConnectTimeout)
+	defer a.end()
+	conn, tm, err := dialWebSocket(a, opts)
+	if err != nil {
+		return nil, tm, err
+	}
+	tm.Phases = append(tm.Phases, Phase{histUpgrade, tm.Ready})
+	c := &sioWSConn{conn: conn, clock: opts.Clock}
+	c.session.link = c
+	fail := func(phase string, err error) (Conn, Timings, error) {
+		conn.Close()
+		return nil, tm, a.fail(phase, err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(opts.ConnectTimeout - (opts.Clock.Now() - start)))
+	kind, data, err := conn.ReadMessage()
+	if err != nil {
+		return fail(PhaseEIOOpen, err)
+	}
+	p, err := wire.ParseEIOText(data)
+	if kind != websocket.TextMessage || err != nil {
+		return fail(PhaseEIOOpen, fmt.Errorf("expected the open packet, got %q", data))
+	}
+	if _, err := parseOpen(p); err != nil {
+		return fail(PhaseEIOOpen, err)
+	}
+	tm.Phases = append(tm.Phases, Phase{histEIOOpen, opts.Clock.Now() - start})
+	if err := c.session.join(a.ctx, c.receiveFrame); err != nil {
+		return fail(PhaseSIOConnect, err)
+	}
+	tm.Ready = opts.Clock.Now() - start
+	tm.Phases = append(tm.Phases, Phase{histSIOConnect, tm.Ready})
+	_ = conn.SetReadDeadline(time.Time{})
+	return c, tm, nil
+}
+
+// sioWSConn is a Socket.IO socket over a WebSocket: one Engine.IO packet per
+// frame. Read runs in one goroutine and Write in another; both may write
+// (Read answers pings), so writes are serialized.
+type sioWSConn struct {
+	conn    *websocket.Conn
+	clock   Clock
+	session eioSession
+	bytes   int64
+
+	// pending is the message the last frame delivered, not yet returned by
+	// Read (one frame carries at most one).
+	pending   []byte
+	pendingAt time.Duration
+
+	wmu sync.Mutex
+	buf []byte
+}
+
+// send writes one packet as a text frame.
+func (c *sioWSConn) send(_ context.Context, p wire.EIOPacket) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.buf = wire.AppendEIOText(c.buf[:0], p)
+	return c.conn.WriteMessage(websocket.TextMessage, c.buf)
+}
+
+func (c *sioWSConn) deliver(_ context.Context, msg []byte, at time.Duration) error {
+	c.pending, c.pendingAt = msg, at
+	return nil
+}
+
+// receiveFrame reads one frame and hands its packet to the session.
+func (c *sioWSConn) receiveFrame() error {
+	kind, data, err := c.conn.ReadMessage()
+	at := c.clock.Now()
+	if err != nil {
+		return err
+	}
+	c.bytes += int64(len(data))
+	if kind != websocket.TextMessage {
+		return nil // binary attachments: the load generator sends none
+	}
+	p, err := wire.ParseEIOText(data)
+	if err != nil {
+		return err
+	}
+	return c.session.receive(context.Background(), p, at)
+}
+
+func (c *sioWSConn) Read() ([]byte, time.Duration, error) {
+	for c.pending == nil {
+		if err := c.receiveFrame(); err != nil {
+			return nil, 0, err
+		}
+	}
+	msg := c.pending
+	c.pending = nil
+	return msg, c.pendingAt, nil
+}
+
+func (c *sioWSConn) Write(msg []byte) error { return c.session.echo(context.Background(), msg) }
+func (c *sioWSConn) BytesRead() int64       { return c.bytes }
+func (c *sioWSConn) Close() error           { return c.conn.Close() }

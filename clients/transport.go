@@ -1,0 +1,87 @@
+package clients
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Transport is one push transport's client side. What a transport is (its
+// name, default path, whether it sends, its connect phases) is data in the
+// registry; the interface is only what differs in code: how to connect.
+type Transport interface {
+	// Dial opens one connection and returns once it is ready to receive. ctx
+	// bounds the connection's whole life: when it ends the connection closes.
+	// ConnectTimeout in opts bounds the dial alone.
+	Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error)
+}
+
+// Conn is one open push connection. Read and Write may be called from two
+// different goroutines (one reader, one writer), never more.
+type Conn interface {
+	// Read returns the next message (an encoded envelope) and the clock reading
+	// taken when its bytes came off the socket.
+	Read() (msg []byte, at time.Duration, err error)
+	// Write sends one message; receive-only transports return ErrReceiveOnly.
+	Write(msg []byte) error
+	// BytesRead counts bytes received, framing included.
+	BytesRead() int64
+	Close() error
+}
+
+// Clock is what clients read time from: a monotonic offset from the run's
+// epoch. loadgen.Clock satisfies it; tests may pass a fake.
+type Clock interface {
+	Now() time.Duration
+}
+
+// DialOptions are the settings and shared resources every transport's Dial
+// takes; NewDialOptions fills them and Close releases them.
+type DialOptions struct {
+	Clock          Clock
+	ConnectTimeout time.Duration
+	HTTP           *http.Transport      // for HTTP streaming transports and the HTTP publisher
+	WSBuffers      websocket.BufferPool // WebSocket write buffers, held only during a write
+}
+
+// NewDialOptions returns options with fresh shared resources for one run.
+func NewDialOptions(clock Clock, connectTimeout time.Duration) DialOptions {
+	return DialOptions{
+		Clock:          clock,
+		ConnectTimeout: connectTimeout,
+		HTTP:           NewStreamTransport(64),
+		WSBuffers:      &sync.Pool{},
+	}
+}
+
+// Close releases the idle keep-alive connections of the shared HTTP
+// transport, so a finished run leaves no sockets or reader goroutines behind.
+// Connections still in use are not affected.
+func (o DialOptions) Close() {
+	if o.HTTP != nil {
+		o.HTTP.CloseIdleConnections()
+	}
+}
+
+// Timings are the phases of one dial, as offsets from its start.
+type Timings struct {
+	TCP   time.Duration // TCP handshake done (0 when not observed)
+	Ready time.Duration // ready to receive: stream headers, 101, or Socket.IO connect answered
+	// Phases are transport-specific steps in between, each recorded in a
+	// histogram of its name (Socket.IO: eio_open, sio_connect); the registry
+	// entry's Phases lists them.
+	Phases []Phase
+}
+
+// Phase is one named step of a dial and when it completed.
+type Phase struct {
+	Name string
+	At   time.Duration
+}
+
+// ErrReceiveOnly is returned by Write on transports that only push.
+var ErrReceiveOnly = errors.New("transport is receive-only")
