@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -39,7 +40,7 @@ func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "base: %s (%d runs)\nnew:  %s (%d runs)\n", fs.Arg(0), len(base), fs.Arg(1), len(next))
-	if err := results.WriteCompareTable(stdout, rows, results.Format(*format)); err != nil {
+	if err := report.WriteCompareTable(stdout, rows, report.Format(*format)); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, `Values are medians over each side's runs; "~" marks a change that is not significant (p >= 0.05).`)

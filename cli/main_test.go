@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pushbench/pushbench/clients"
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -98,7 +99,7 @@ func TestCompareCommand(t *testing.T) {
 			Transport: "ws", Workload: results.Workload{Duration: results.Duration(time.Second)},
 			Histograms: map[string]*results.Histogram{results.HistLatency: h},
 		}}}
-		if err := results.WriteRunDir(filepath.Join(dir, side, fmt.Sprintf("r%d", i)), run); err != nil {
+		if err := report.WriteRunDir(filepath.Join(dir, side, fmt.Sprintf("r%d", i)), run); err != nil {
 			t.Fatal(err)
 		}
 	}

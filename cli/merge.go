@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
 )
@@ -46,10 +47,10 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := results.WriteSummaryTable(stdout, results.SummarizeRun(merged), results.Format(*format)); err != nil {
+	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(merged), report.Format(*format)); err != nil {
 		return err
 	}
-	if err := results.WriteRunDir(*out, merged); err != nil {
+	if err := report.WriteRunDir(*out, merged); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "merged %d results: %s\n", len(runs), *out)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -36,11 +37,11 @@ func runPublish(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	pub := filepath.Join(*out, "published")
-	if err := results.WriteRunDir(pub, run); err != nil {
+	if err := report.WriteRunDir(pub, run); err != nil {
 		return err
 	}
 	var page bytes.Buffer
-	if err := results.WritePublished(&page, run, "published/latency.svg", string(scenarioText)); err != nil {
+	if err := report.WritePublished(&page, run, "published/latency.svg", string(scenarioText)); err != nil {
 		return err
 	}
 	readme := filepath.Join(*out, "README.md")

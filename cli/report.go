@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -31,20 +32,20 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 				return fmt.Errorf("encode %s: %w", path, err)
 			}
 		case "csv":
-			if err := results.WriteSummaryCSV(stdout, results.SummarizeRun(run)); err != nil {
+			if err := report.WriteSummaryCSV(stdout, report.SummarizeRun(run)); err != nil {
 				return err
 			}
 		case "markdown":
-			if err := results.WriteMarkdownReport(stdout, run); err != nil {
+			if err := report.WriteMarkdownReport(stdout, run); err != nil {
 				return err
 			}
 		case "text":
 			fmt.Fprintf(stdout, "%s (%s)\n", run.Name, path)
-			if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.FormatText); err != nil {
+			if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.FormatText); err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, results.TableLegend)
-			for _, l := range results.ErrorLines(run) {
+			fmt.Fprintln(stdout, report.TableLegend)
+			for _, l := range report.ErrorLines(run) {
 				fmt.Fprintf(stdout, "  - %s\n", l)
 			}
 		default:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/loadgen"
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
 	"github.com/pushbench/pushbench/workload"
@@ -223,22 +224,22 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	if len(run.Transports) == 0 {
 		return false, nil
 	}
-	if err := results.WriteSummaryTable(stdout, results.SummarizeRun(run), results.Format(o.format)); err != nil {
+	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.Format(o.format)); err != nil {
 		return false, err
 	}
-	fmt.Fprintln(stdout, results.TableLegend)
-	for _, l := range results.ErrorLines(run) {
+	fmt.Fprintln(stdout, report.TableLegend)
+	for _, l := range report.ErrorLines(run) {
 		fmt.Fprintf(stdout, "  - %s\n", l)
 	}
 	if !printVerdicts(stdout, full.Thresholds.Evaluate(run)) {
 		passed = false
 	}
 	if o.out != "" {
-		dir := filepath.Join(o.out, results.RunDirName(run))
+		dir := filepath.Join(o.out, report.RunDirName(run))
 		if setDir != "" {
 			dir = filepath.Join(setDir, fmt.Sprintf("r%d", rep))
 		}
-		if err := results.WriteRunDir(dir, run); err != nil {
+		if err := report.WriteRunDir(dir, run); err != nil {
 			return false, err
 		}
 		fmt.Fprintf(stdout, "results: %s\n", dir)

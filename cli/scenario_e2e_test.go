@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/servers"
 	"github.com/pushbench/pushbench/servers/servertest"
@@ -112,7 +113,7 @@ func TestE2EMergeTwoWorkers(t *testing.T) {
 	// A result from another scenario is refused.
 	other := writeFile(t, "other.json", "")
 	parts[1].Name = "other"
-	if err := results.WriteRunDir(filepath.Dir(other), parts[1]); err != nil {
+	if err := report.WriteRunDir(filepath.Dir(other), parts[1]); err != nil {
 		t.Fatal(err)
 	}
 	_, stderr, code = runBinary(t, bin, "merge", "-o", filepath.Join(out, "bad"), paths[0], filepath.Dir(other))

@@ -1,8 +1,6 @@
 package results
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -109,61 +107,4 @@ func transportOrder(runs []*Run) []string {
 		}
 	}
 	return names
-}
-
-// SameScenario reports whether two runs ran the same scenario.
-func SameScenario(a, b *Run) bool {
-	if a.Name != b.Name {
-		return false
-	}
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a.Scenario) != nil || json.Compact(&cb, b.Scenario) != nil {
-		return bytes.Equal(a.Scenario, b.Scenario)
-	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
-}
-
-// MergeRuns combines the results of several load-generator workers that ran
-// the same scenario into one run: per transport, counters add, histograms merge
-// exactly, series add. It refuses runs of different scenarios and a worker
-// that appears twice.
-func MergeRuns(runs ...*Run) (*Run, error) {
-	if len(runs) < 2 {
-		return nil, errors.New("merge: need at least two results")
-	}
-	first := runs[0]
-	out := &Run{Schema: SchemaVersion, Name: first.Name, Started: first.Started, Scenario: first.Scenario, Env: first.Env}
-	seen := map[Worker]int{}
-	for i, r := range runs {
-		if !SameScenario(first, r) {
-			return nil, fmt.Errorf("merge: result %d (%s) ran a different scenario than result 1 (%s): %w", i+1, r.Name, first.Name, ErrIncompatible)
-		}
-		if r.Started.Before(out.Started) {
-			out.Started = r.Started
-		}
-		for _, t := range r.Transports {
-			for _, w := range t.Workers {
-				if j, dup := seen[w]; dup && j != i {
-					return nil, fmt.Errorf("merge: %s worker %d/%d appears in results %d and %d", t.Transport, w.Index, w.Count, j+1, i+1)
-				}
-				seen[w] = i
-			}
-		}
-	}
-	for _, name := range transportOrder(runs) {
-		var parts []*TransportResult
-		for _, r := range runs {
-			for _, t := range r.Transports {
-				if t.Transport == name {
-					parts = append(parts, t)
-				}
-			}
-		}
-		m, err := MergeTransport(parts...)
-		if err != nil {
-			return nil, err
-		}
-		out.Transports = append(out.Transports, m)
-	}
-	return out, nil
 }

@@ -178,16 +178,3 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 	q, _ := quantileOf(stat)
 	return float64(h.Quantile(q)), unit, nil
 }
-
-// FormatValue writes a metric value in its unit: 12.3ms, 0.10%, 950/s, 7.
-func FormatValue(v float64, u Unit) string {
-	switch u {
-	case UnitDuration:
-		return FormatDuration(time.Duration(v))
-	case UnitRatio:
-		return strconv.FormatFloat(100*v, 'g', 4, 64) + "%"
-	case UnitRate:
-		return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
-}

@@ -1,17 +1,19 @@
-package results
+package report
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/pushbench/pushbench/results"
 )
 
 // WritePublished writes the Markdown page that publishes a run: the table,
 // what it measured and how, the environment, the scenario and the exact
 // command to reproduce it. svg, when not empty, is the chart's path relative
 // to the page.
-func WritePublished(w io.Writer, run *Run, svg, scenarioText string) error {
+func WritePublished(w io.Writer, run *results.Run, svg, scenarioText string) error {
 	fmt.Fprintf(w, "# Published results: %s\n\n", run.Name)
 	fmt.Fprintf(w, "Measured %s with pushbench %s. Reproduce with `make publish`, which runs:\n\n", run.Started.UTC().Format(time.RFC1123), run.Env.Version)
 	cmd := strings.Join(run.Command, " ")

@@ -1,4 +1,4 @@
-package results
+package report
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/pushbench/pushbench/results"
 )
 
 // Chart geometry, in SVG user units.
@@ -23,7 +25,7 @@ var svgColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", 
 // WriteLatencySVG draws the latency percentile spectrum of every transport in
 // the run: percentile on a log "nines" axis from 0% to 99.99%, latency on a
 // linear axis, one line per transport, in the style of HdrHistogram's plotter.
-func WriteLatencySVG(w io.Writer, run *Run) error {
+func WriteLatencySVG(w io.Writer, run *results.Run) error {
 	type series struct {
 		name   string
 		points [][2]float64 // x in decades, y in ns
@@ -31,7 +33,7 @@ func WriteLatencySVG(w io.Writer, run *Run) error {
 	var all []series
 	maxY := 0.0
 	for _, t := range run.Transports {
-		h := t.Hist(HistLatency)
+		h := t.Hist(results.HistLatency)
 		if h.Count() == 0 {
 			continue
 		}
@@ -63,7 +65,7 @@ func WriteLatencySVG(w io.Writer, run *Run) error {
 	}
 	for y := 0.0; y <= top+step/2 && step > 0; y += step {
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>`+"\n", plotLeft, py(y), plotRight, py(y))
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", plotLeft-6, py(y)+4, FormatDuration(time.Duration(y)))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", plotLeft-6, py(y)+4, results.FormatDuration(time.Duration(y)))
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">percentile</text>`+"\n", (plotLeft+plotRight)/2, plotBottom+40)
 	fmt.Fprintf(&b, `<text x="16" y="%d" text-anchor="middle" transform="rotate(-90 16 %d)">latency</text>`+"\n", (plotTop+plotBottom)/2, (plotTop+plotBottom)/2)

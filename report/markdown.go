@@ -1,0 +1,50 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// WriteMarkdownReport writes a self-contained Markdown report of run: the
+// summary table, the workload, the environment and any errors.
+func WriteMarkdownReport(w io.Writer, run *results.Run) error {
+	fmt.Fprintf(w, "# pushbench run: %s\n\n", run.Name)
+	fmt.Fprintf(w, "Started %s. ", run.Started.UTC().Format(time.RFC3339))
+	if len(run.Transports) > 0 {
+		wl := run.Transports[0].Workload
+		fmt.Fprintf(w, "Workload: %s, %d connections per transport, %g msgs/s, %d-byte payload, %s warm-up, %s measured.\n\n",
+			wl.Pattern, wl.Connections, wl.Rate, wl.PayloadBytes, time.Duration(wl.Warmup), time.Duration(wl.Duration))
+	}
+	if err := WriteSummaryTable(w, SummarizeRun(run), FormatMarkdown); err != nil {
+		return err
+	}
+	e := run.Env
+	fmt.Fprintf(w, "\n%s\n\n", TableLegend)
+	version := e.Version
+	if e.Commit != "" {
+		version += " (" + shortCommit(e.Commit)
+		if e.Modified {
+			version += ", modified"
+		}
+		version += ")"
+	}
+	fmt.Fprintf(w, "Environment: pushbench %s, %s, %s/%s kernel %s, %s, %d cores, GOMAXPROCS %d.\n",
+		version, e.GoVersion, e.OS, e.Arch, e.Kernel, e.CPUModel, e.Cores, e.GOMAXPROCS)
+	if lines := ErrorLines(run); len(lines) > 0 {
+		fmt.Fprintf(w, "\nErrors and warnings:\n\n")
+		for _, l := range lines {
+			fmt.Fprintf(w, "- %s\n", l)
+		}
+	}
+	return nil
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}

@@ -1,0 +1,59 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// ErrorLines lists what a report shows under its table: "transport: class:
+// count (first: ...)" for every error class, sorted; what holding connections
+// cost (idle); and why a load generator was flagged saturated.
+func ErrorLines(run *results.Run) []string {
+	var lines []string
+	for _, t := range run.Transports {
+		classes := make([]string, 0, len(t.Errors))
+		for c := range t.Errors {
+			classes = append(classes, c)
+		}
+		sort.Strings(classes)
+		for _, c := range classes {
+			e := t.Errors[c]
+			lines = append(lines, t.Transport+": "+c+": "+itoa(e.Count)+" (first: "+e.First+")")
+		}
+		if t.Workload.Pattern == "churn" {
+			secs := time.Duration(t.Workload.Duration).Seconds()
+			lines = append(lines, fmt.Sprintf("%s: churn: %d of %d scheduled connects completed, %.1f/s (connect columns time each from its scheduled start)",
+				t.Transport, t.Counters.ConnReady, t.Counters.ConnAttempted, float64(t.Counters.ConnReady)/secs))
+		}
+		for _, res := range t.Resources {
+			line := fmt.Sprintf("%s: held %d connections; generator RSS %s", t.Transport, res.Held, formatBytes(float64(res.GeneratorRSS)))
+			if res.ServerRSSHeld > 0 {
+				line += fmt.Sprintf("; server RSS %s -> %s, %s per connection", formatBytes(float64(res.ServerRSSBefore)),
+					formatBytes(float64(res.ServerRSSHeld)), formatBytes(res.ServerBytesPerConn()))
+			}
+			lines = append(lines, line)
+		}
+		for _, g := range t.Generator {
+			if g.Saturated {
+				for _, reason := range g.Reasons {
+					lines = append(lines, t.Transport+": load generator saturated (worker "+itoa(int64(g.Worker))+"): "+reason)
+				}
+			}
+		}
+	}
+	return lines
+}
+
+// formatBytes prints a byte count in KiB or MiB.
+func formatBytes(b float64) string {
+	switch {
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	}
+	return fmt.Sprintf("%.0f B", b)
+}

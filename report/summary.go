@@ -1,0 +1,77 @@
+package report
+
+import (
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// Summary is the one-line digest of a TransportResult that tables show. It holds
+// numbers only; table.go and csv.go decide how they look.
+type Summary struct {
+	Transport   string
+	Pattern     string
+	Ready       int64
+	Failed      int64
+	Dropped     int64
+	ConnectP50  time.Duration
+	ConnectP99  time.Duration
+	LatencyP50  time.Duration
+	LatencyP90  time.Duration
+	LatencyP99  time.Duration
+	LatencyP999 time.Duration
+	LatencyMax  time.Duration
+	PerSecond   float64 // measured deliveries (or echo replies) per second
+	Lost        int64
+	LossRatio   float64
+	Duplicated  int64
+	OutOfOrder  int64
+	Errors      int64
+	Saturated   bool
+}
+
+// TableLegend explains the summary table's columns; print it with the table.
+const TableLegend = "Latency columns (p50..max) are delivery latency for fanout and round-trip time for echo, " +
+	"measured from each message's scheduled send time; lost messages are counted apart, never as latency. " +
+	"\"*\" marks a saturated load generator: its numbers describe the generator, not the server."
+
+// Summarize computes the Summary of r.
+func Summarize(r *results.TransportResult) Summary {
+	c := r.Counters
+	conn, lat := r.Hist(results.HistConnect), r.Hist(results.HistLatency)
+	s := Summary{
+		Transport:   r.Transport,
+		Pattern:     r.Workload.Pattern,
+		Ready:       c.ConnReady,
+		Failed:      c.ConnFailed,
+		Dropped:     c.ConnDropped,
+		ConnectP50:  conn.Quantile(0.50),
+		ConnectP99:  conn.Quantile(0.99),
+		LatencyP50:  lat.Quantile(0.50),
+		LatencyP90:  lat.Quantile(0.90),
+		LatencyP99:  lat.Quantile(0.99),
+		LatencyP999: lat.Quantile(0.999),
+		LatencyMax:  lat.Max(),
+		Lost:        c.Lost,
+		Duplicated:  c.Duplicated,
+		OutOfOrder:  c.OutOfOrder,
+		Errors:      r.ErrorCount(),
+		Saturated:   r.Saturated(),
+	}
+	if d := time.Duration(r.Workload.Duration); d > 0 {
+		s.PerSecond = float64(c.Received) / d.Seconds()
+	}
+	if c.Expected > 0 {
+		s.LossRatio = float64(c.Lost) / float64(c.Expected)
+	}
+	return s
+}
+
+// SummarizeRun summarizes every transport of a run, in run order.
+func SummarizeRun(run *results.Run) []Summary {
+	out := make([]Summary, 0, len(run.Transports))
+	for _, t := range run.Transports {
+		out = append(out, Summarize(t))
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+package results
+
+import (
+	"strconv"
+	"time"
+)
+
+// FormatValue writes a metric value in its unit: 12.3ms, 0.10%, 950/s, 7. It
+// is the unit's text form, so threshold verdicts, the load generator's notes
+// and the rendered reports all write a value the same way.
+func FormatValue(v float64, u Unit) string {
+	switch u {
+	case UnitDuration:
+		return FormatDuration(time.Duration(v))
+	case UnitRatio:
+		return strconv.FormatFloat(100*v, 'g', 4, 64) + "%"
+	case UnitRate:
+		return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// FormatDuration prints a latency with three significant digits in a unit that
+// keeps it short: 812µs, 4.21ms, 1.50s.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d < time.Millisecond:
+		return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', -1, 64) + "µs"
+	case d < time.Second:
+		return sig3(float64(d)/float64(time.Millisecond)) + "ms"
+	default:
+		return sig3(d.Seconds()) + "s"
+	}
+}
+
+func sig3(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
