@@ -21,6 +21,9 @@ func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *format != string(report.FormatText) && *format != string(report.FormatMarkdown) {
+		return usageError{fmt.Errorf("--format %q: want text or markdown", *format)}
+	}
 	if fs.NArg() != 2 {
 		return usageError{errors.New("want BASE and NEW: each a result.json, a run directory, or a directory of repeated runs")}
 	}

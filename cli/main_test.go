@@ -42,6 +42,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"merge without -o", []string{"merge", "a", "b"}, "-o OUT is required"},
 		{"merge one", []string{"merge", "-o", "x", "a"}, "at least two"},
 		{"compare one side", []string{"compare", "a"}, "want BASE and NEW"},
+		{"compare bad format", []string{"compare", "--format", "xml", "a", "b"}, `--format "xml": want text or markdown`},
+		{"report bad format", []string{"report", "--format", "xml", "a"}, `--format "xml"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

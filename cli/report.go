@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
@@ -16,6 +16,9 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if !slices.Contains([]string{"text", "markdown", "csv", "json"}, *format) {
+		return usageError{fmt.Errorf("--format %q: want text, markdown, csv or json", *format)}
+	}
 	if fs.NArg() == 0 {
 		return usageError{fmt.Errorf("name at least one result.json or run directory")}
 	}
@@ -26,10 +29,8 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		switch *format {
 		case "json":
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(run); err != nil {
-				return fmt.Errorf("encode %s: %w", path, err)
+			if err := results.WriteRun(stdout, run); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
 			}
 		case "csv":
 			if err := report.WriteSummaryCSV(stdout, report.SummarizeRun(run)); err != nil {
@@ -48,8 +49,6 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 			for _, l := range report.ErrorLines(run) {
 				fmt.Fprintf(stdout, "  - %s\n", l)
 			}
-		default:
-			return usageError{fmt.Errorf("--format %q: want text, markdown, csv or json", *format)}
 		}
 	}
 	return nil
