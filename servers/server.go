@@ -18,10 +18,10 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	clock clock
-	hub  *Hub
-	done chan struct{} // closed when shutdown begins; streams end on it
-	once sync.Once
-	mux  *http.ServeMux
+	hub   *Hub
+	done  chan struct{} // closed when shutdown begins; streams end on it
+	once  sync.Once
+	mux   *http.ServeMux
 	// transports are the push transports this server speaks; listeners are
 	// the ListenerTransports among them with the listener each serves.
 	transports []Transport
@@ -43,9 +43,9 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 		cfg:   cfg,
 		log:   log,
 		clock: clk,
-		hub:  NewHub(cfg.QueueLen, cfg.SlowPolicy),
-		done: make(chan struct{}),
-		mux:  http.NewServeMux(),
+		hub:   NewHub(cfg.QueueLen, cfg.SlowPolicy),
+		done:  make(chan struct{}),
+		mux:   http.NewServeMux(),
 	}
 	for _, t := range []HTTPTransport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)} {
 		s.transports = append(s.transports, t)
