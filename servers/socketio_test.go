@@ -270,7 +270,7 @@ func TestEngineIOConnectTimeout(t *testing.T) {
 	joined.post("40")
 	idle := openPolling(t, base)
 	clk.Advance(cfg.SocketIO.ConnectTimeout - time.Millisecond)
-	idle.post("6") // a noop: the session is still there just before its timeout
+	idle.post("6")                // a noop: the session is still there just before its timeout
 	clk.Advance(time.Millisecond) // the AfterFunc runs before Advance returns
 	if status, _, _ := idle.do("GET", idle.base+"&sid="+idle.sid, ""); status != 400 {
 		t.Fatalf("a session that never sent CONNECT survived: %d", status)
@@ -289,7 +289,9 @@ func TestEngineIOMisbehavingClients(t *testing.T) {
 			status, body, _ := c.do("POST", c.base+"&sid="+c.sid, "2")
 			return status, body
 		}},
-		{"garbage packet", func(_ *servers.Server, c *eioClient) (int, string) { return statusOf(c.do("POST", c.base+"&sid="+c.sid, "9x")) }},
+		{"garbage packet", func(_ *servers.Server, c *eioClient) (int, string) {
+			return statusOf(c.do("POST", c.base+"&sid="+c.sid, "9x"))
+		}},
 		{"invalid socket.io packet", func(_ *servers.Server, c *eioClient) (int, string) {
 			return statusOf(c.do("POST", c.base+"&sid="+c.sid, `42["connect"]`))
 		}},
