@@ -67,10 +67,6 @@ func TestListenerTransportShutsDownWithServer(t *testing.T) {
 			srv := servers.New(servers.Config{ShutdownTimeout: 200 * time.Millisecond}, quiet)
 			g := &greeter{stubborn: tt.stubborn, release: make(chan struct{})}
 			defer close(g.release)
-			httpLn, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -79,9 +75,7 @@ func TestListenerTransportShutsDownWithServer(t *testing.T) {
 			if got := srv.Transports()[len(srv.Transports())-1]; got != g {
 				t.Fatalf("attached transport not listed: %v", got)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			served := make(chan error, 1)
-			go func() { served <- srv.Serve(ctx, httpLn) }()
+			_, stop := serveLoopback(t, srv)
 
 			conn, err := net.DialTimeout("tcp", ln.Addr().String(), waitLimit)
 			if err != nil {
@@ -94,8 +88,7 @@ func TestListenerTransportShutsDownWithServer(t *testing.T) {
 				t.Fatalf("greeting %q, %v", line, err)
 			}
 
-			cancel()
-			err = recv(t, served, "Serve's return after shutdown")
+			err = recv(t, stop(), "Serve's return after shutdown")
 			if tt.stubborn {
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("Serve: %v, want the shutdown deadline exceeded", err)

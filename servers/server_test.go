@@ -324,8 +324,10 @@ func TestWebSocketSilentClientIsClosed(t *testing.T) {
 	}
 }
 
-func TestGracefulShutdown(t *testing.T) {
-	srv := servers.New(servers.Config{}, quiet)
+// serveLoopback runs srv.Serve on a loopback port, as the serve command does;
+// stop cancels it and returns where Serve's result will arrive.
+func serveLoopback(t *testing.T, srv *servers.Server) (addr string, stop func() <-chan error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +335,16 @@ func TestGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	return ln.Addr().String(), func() <-chan error {
+		cancel()
+		return served
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	srv := servers.New(servers.Config{}, quiet)
+	addr, stop := serveLoopback(t, srv)
+	base := "http://" + addr
 	ws := dialWS(t, wsURL(base)+"/ws", nil)
 	_, sse := openStream(t, base+"/sse", nil)
 	_, chunked := openStream(t, base+"/chunked", nil)
@@ -358,7 +369,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	eventually(t, "poll waiting on the server", func() bool { return srv.PollWaiting(poll.sid) })
 
-	cancel()
+	stopped := stop()
 	if code := closeCode(t, ws); code != websocket.CloseGoingAway {
 		t.Fatalf("websocket close code %d, want 1001", code)
 	}
@@ -373,7 +384,7 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("%s stream did not end cleanly: %v", name, err)
 		}
 	}
-	if err := recv(t, served, "Serve's return after shutdown"); err != nil {
+	if err := recv(t, stopped, "Serve's return after shutdown"); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	if _, err := client.Get(base + "/healthz"); err == nil {
@@ -405,16 +416,9 @@ func TestPublishOverWebSocket(t *testing.T) {
 }
 
 func TestBuiltInGenerator(t *testing.T) {
-	srv := servers.New(servers.Config{Rate: 100, PayloadBytes: 10}, quiet)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	defer func() { cancel(); recv(t, served, "Serve's return") }()
-	ws := dialWS(t, "ws://"+ln.Addr().String()+"/ws", nil)
+	addr, stop := serveLoopback(t, servers.New(servers.Config{Rate: 100, PayloadBytes: 10}, quiet))
+	defer func() { recv(t, stop(), "Serve's return") }()
+	ws := dialWS(t, "ws://"+addr+"/ws", nil)
 	var last uint64
 	for range 5 {
 		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
