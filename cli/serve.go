@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"time"
 
 	"github.com/pushbench/pushbench/servers"
 )
@@ -21,26 +20,28 @@ type serveOptions struct {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o serveOptions
+	d := servers.DefaultConfig() // every flag default comes from here
 	fs := newFlagSet("serve", "[flags]", stderr)
-	fs.StringVar(&o.cfg.Addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
-	fs.IntVar(&o.cfg.QueueLen, "queue", 1024, "messages queued per subscriber before the slow policy applies")
-	fs.StringVar(&o.slowPolicy, "slow-policy", "drop", "what to do with a subscriber whose queue is full: drop (the message, counted) or disconnect")
-	fs.DurationVar(&o.cfg.Heartbeat, "heartbeat", 15*time.Second, "SSE comment and NDJSON blank-line heartbeat interval (negative disables)")
-	fs.DurationVar(&o.cfg.SSERetry, "sse-retry", 2*time.Second, "retry hint sent at the start of each SSE stream")
+	fs.StringVar(&o.cfg.Addr, "addr", d.Addr, "listen address (port 0 picks a free port)")
+	fs.IntVar(&o.cfg.QueueLen, "queue", d.QueueLen, "messages queued per subscriber before the slow policy applies")
+	fs.StringVar(&o.slowPolicy, "slow-policy", string(d.SlowPolicy), "what to do with a subscriber whose queue is full: drop (the message, counted) or disconnect")
+	fs.DurationVar(&o.cfg.Heartbeat, "heartbeat", d.Heartbeat, "SSE comment and NDJSON blank-line heartbeat interval (negative disables)")
+	fs.DurationVar(&o.cfg.SSERetry, "sse-retry", d.SSERetry, "retry hint sent at the start of each SSE stream")
 	cors := listFlag{}
 	fs.Var(&cors, "cors", "comma-separated origins allowed to read /sse, /chunked and Socket.IO long-polling cross-origin (* for any; default none)")
 	wsOrigins := listFlag{}
 	fs.Var(&wsOrigins, "ws-origins", "comma-separated origins (or hosts) allowed to open /ws, /publish and Socket.IO WebSockets (* for any; default same host only)")
-	fs.Int64Var(&o.cfg.WSReadLimit, "ws-read-limit", 64<<10, "largest WebSocket message accepted; larger closes with 1009")
-	fs.DurationVar(&o.cfg.PingInterval, "ping-interval", 20*time.Second, "WebSocket ping interval")
+	fs.Int64Var(&o.cfg.WSReadLimit, "ws-read-limit", d.WSReadLimit, "largest WebSocket message accepted; larger closes with 1009")
+	fs.DurationVar(&o.cfg.PingInterval, "ping-interval", d.PingInterval, "WebSocket ping interval")
+	// Zero, not d.PongTimeout: the default follows --ping-interval.
 	fs.DurationVar(&o.cfg.PongTimeout, "pong-timeout", 0, "close a WebSocket silent for this long (default 2x ping interval)")
-	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", 10*time.Second, "deadline for each write to a client")
-	fs.Float64Var(&o.cfg.Rate, "rate", 0, "built-in generator: broadcasts per second to every client (0: off)")
-	fs.IntVar(&o.cfg.PayloadBytes, "payload", 64, "built-in generator: payload bytes per message")
-	fs.DurationVar(&o.cfg.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long graceful shutdown waits")
-	fs.DurationVar(&o.cfg.SocketIO.PingInterval, "sio-ping-interval", 25*time.Second, "Engine.IO ping interval")
-	fs.DurationVar(&o.cfg.SocketIO.PingTimeout, "sio-ping-timeout", 20*time.Second, "Engine.IO: close a session whose pong takes longer")
-	fs.IntVar(&o.cfg.SocketIO.MaxPayload, "sio-max-payload", 1_000_000, "Engine.IO maxPayload: largest polling POST or WebSocket message")
+	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", d.WriteTimeout, "deadline for each write to a client")
+	fs.Float64Var(&o.cfg.Rate, "rate", d.Rate, "built-in generator: broadcasts per second to every client (0: off)")
+	fs.IntVar(&o.cfg.PayloadBytes, "payload", d.PayloadBytes, "built-in generator: payload bytes per message")
+	fs.DurationVar(&o.cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long graceful shutdown waits")
+	fs.DurationVar(&o.cfg.SocketIO.PingInterval, "sio-ping-interval", d.SocketIO.PingInterval, "Engine.IO ping interval")
+	fs.DurationVar(&o.cfg.SocketIO.PingTimeout, "sio-ping-timeout", d.SocketIO.PingTimeout, "Engine.IO: close a session whose pong takes longer")
+	fs.IntVar(&o.cfg.SocketIO.MaxPayload, "sio-max-payload", d.SocketIO.MaxPayload, "Engine.IO maxPayload: largest polling POST or WebSocket message")
 	namespaces := mapFlag{}
 	fs.Var(namespaces, "sio-namespace", "Socket.IO namespace NAME=TOKEN that CONNECT must authenticate with {\"token\":TOKEN} (repeatable; default /admin=ok; \"/\" is always open)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")

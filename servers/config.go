@@ -35,6 +35,11 @@ type SocketIOConfig struct {
 	Namespaces map[string]string
 }
 
+// DefaultConfig is the configuration a zero Config runs with. Defaults live
+// only in withDefaults; the serve command's flags take theirs from here.
+func DefaultConfig() Config { return Config{}.withDefaults() }
+
+// withDefaults fills the zero fields of c with their defaults.
 func (c Config) withDefaults() Config {
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"

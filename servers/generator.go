@@ -12,10 +12,10 @@ import (
 func (s *Server) generate(ctx context.Context) {
 	interval := time.Duration(float64(time.Second) / s.cfg.Rate)
 	payload := wire.Payload(s.cfg.PayloadBytes)
-	start := time.Now()
+	start := s.clock.Now()
 	for i := 0; ; i++ {
 		at := start.Add(time.Duration(i) * interval)
-		t := time.NewTimer(time.Until(at))
+		t := s.clock.NewTimer(at.Sub(s.clock.Now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -23,7 +23,7 @@ func (s *Server) generate(ctx context.Context) {
 		case <-s.done:
 			t.Stop()
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 		s.hub.Publish(NewMessage(wire.Envelope{Seq: s.hub.NextSeq(), TS: at.UnixNano(), Topic: "demo", Data: payload}))
 	}

@@ -1,7 +1,12 @@
 package servers_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/pushbench/pushbench/internal/wire"
 	"github.com/pushbench/pushbench/servers"
@@ -24,7 +29,7 @@ func TestHubSlowPolicies(t *testing.T) {
 			fast := hub.Subscribe()
 			for i := range 5 {
 				hub.Publish(servers.NewMessage(wire.Envelope{Seq: uint64(i + 1)}))
-				<-fast.C // the fast subscriber keeps up
+				recv(t, fast.C, "fast subscriber's message") // it keeps up
 			}
 			if got := hub.Stats(); got != tt.wantStats {
 				t.Fatalf("stats %+v, want %+v", got, tt.wantStats)
@@ -49,7 +54,7 @@ func TestHubSlowPolicies(t *testing.T) {
 			}
 			// Queued messages keep publish order.
 			for want := uint64(1); want <= 2; want++ {
-				if m := <-slow.C; m.Env.Seq != want {
+				if m := recv(t, slow.C, "slow subscriber's queued message"); m.Env.Seq != want {
 					t.Fatalf("slow got seq %d, want %d", m.Env.Seq, want)
 				}
 			}
@@ -61,7 +66,7 @@ func TestHubCloseKicksAndRefuses(t *testing.T) {
 	hub := servers.NewHub(4, servers.SlowDrop)
 	s := hub.Subscribe()
 	hub.Close()
-	<-s.Kicked
+	recv(t, s.Kicked, "kick of a subscriber of a closed hub")
 	if hub.Subscribe() != nil {
 		t.Fatal("a closed hub accepted a subscriber")
 	}
@@ -81,13 +86,55 @@ func TestParseSlowPolicy(t *testing.T) {
 func TestMessageEncodings(t *testing.T) {
 	m := servers.NewMessage(wire.Envelope{Seq: 7, TS: 9, Event: "tick", Data: "x"})
 	json := `{"seq":7,"ts":9,"event":"tick","data":"x"}`
-	if got := string(m.SSEFrame()); got != "id: 7\nevent: tick\ndata: "+json+"\n\n" {
-		t.Errorf("SSE frame %q", got)
+	prepared := func(f func() (*websocket.PreparedMessage, error)) func() []byte {
+		return func() []byte {
+			pm, err := f()
+			if err != nil {
+				t.Fatalf("prepare frame: %v", err)
+			}
+			return framePayload(t, pm)
+		}
 	}
-	if got := string(m.NDJSONLine()); got != json+"\n" {
-		t.Errorf("NDJSON line %q", got)
+	tests := []struct {
+		name   string
+		encode func() []byte
+		want   string
+	}{
+		{"NDJSON line", m.NDJSONLine, json + "\n"},
+		{"SSE event", m.SSEFrame, "id: 7\nevent: tick\ndata: " + json + "\n\n"},
+		{"WebSocket frame", prepared(m.WebSocketFrame), json},
+		{"Socket.IO event", m.SocketIOEvent, `2["msg",` + json + `]`},
+		{"Socket.IO WebSocket frame", prepared(m.SocketIOFrame), `42["msg",` + json + `]`},
 	}
-	if _, err := m.WebSocketFrame(); err != nil {
-		t.Errorf("WebSocket frame: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(tt.encode()); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
+}
+
+// framePayload sends pm over a real WebSocket and returns the payload of the
+// text message that arrives.
+func framePayload(t *testing.T, pm *websocket.PreparedMessage) []byte {
+	t.Helper()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_ = c.WritePreparedMessage(pm)
+		_, _, _ = c.ReadMessage() // until the client hangs up
+	}))
+	defer ts.Close()
+	c := dialWS(t, wsURL(ts.URL), nil)
+	c.SetReadDeadline(time.Now().Add(waitLimit))
+	kind, b, err := c.ReadMessage()
+	if err != nil || kind != websocket.TextMessage {
+		t.Fatalf("frame kind %d, %v", kind, err)
+	}
+	c.Close()
+	return b
 }

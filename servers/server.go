@@ -15,14 +15,17 @@ import (
 // Server is the reference server: one hub shared by every push transport, a
 // publish endpoint, and an optional built-in generator.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	hub  *Hub
-	done chan struct{} // closed when shutdown begins; streams end on it
-	once sync.Once
-	mux  *http.ServeMux
-	// transports are the push transports this server speaks.
+	cfg   Config
+	log   *slog.Logger
+	clock clock
+	hub   *Hub
+	done  chan struct{} // closed when shutdown begins; streams end on it
+	once  sync.Once
+	mux   *http.ServeMux
+	// transports are the push transports this server speaks; listeners are
+	// the ListenerTransports among them with the listener each serves.
 	transports []Transport
+	listeners  []boundListener
 	// conns tracks the goroutines of hijacked WebSocket connections, which
 	// http.Server.Shutdown does not wait for. connMu orders Add against Close so
 	// no goroutine is added once Shutdown may be waiting.
@@ -31,17 +34,21 @@ type Server struct {
 }
 
 // New builds a server from cfg (defaults filled in) logging to log.
-func New(cfg Config, log *slog.Logger) *Server {
+func New(cfg Config, log *slog.Logger) *Server { return newServer(cfg, log, realClock{}) }
+
+// newServer is New with the clock the server's timers run on; tests pass a fake.
+func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:  cfg,
-		log:  log,
-		hub:  NewHub(cfg.QueueLen, cfg.SlowPolicy),
-		done: make(chan struct{}),
-		mux:  http.NewServeMux(),
+		cfg:   cfg,
+		log:   log,
+		clock: clk,
+		hub:   NewHub(cfg.QueueLen, cfg.SlowPolicy),
+		done:  make(chan struct{}),
+		mux:   http.NewServeMux(),
 	}
-	s.transports = []Transport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)}
-	for _, t := range s.transports {
+	for _, t := range []HTTPTransport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)} {
+		s.transports = append(s.transports, t)
 		s.mux.Handle(t.Pattern(), t)
 	}
 	pub := &publishHandler{srv: s, upgrader: s.newUpgrader()}
@@ -70,10 +77,11 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(s.hub.Stats())
 }
 
-// Serve accepts connections on ln until ctx is cancelled, then shuts down
-// gracefully: it stops accepting, ends every stream (WebSockets get close 1001)
-// and returns within ShutdownTimeout. ready, when not nil, is called once the
-// server is accepting.
+// Serve accepts HTTP connections on ln, and each attached ListenerTransport's
+// connections on its own listener, until ctx is cancelled or one of them
+// fails; then it shuts down gracefully: it stops accepting, ends every stream
+// (WebSockets get close 1001), stops the listener transports, and returns
+// within ShutdownTimeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.mux,
@@ -87,28 +95,38 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.Rate > 0 {
 		go s.generate(genCtx)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- hs.Serve(ln) }()
+	lctx, stopListeners := context.WithCancel(ctx)
+	defer stopListeners()
+	listeners := s.serveListeners(lctx)
+
+	var failure error
+	httpEnded := false
 	select {
-	case err := <-errc:
-		s.Close()
-		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case err := <-httpDone:
+		failure = fmt.Errorf("serve %s: %w", ln.Addr(), err)
+		httpEnded = true
+	case err := <-listeners.ended:
+		failure = err
+		listeners.running--
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	stopListeners()
 	err := hs.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = hs.Close()
 	}
-	<-errc
-	if werr := s.Shutdown(sctx); err == nil {
-		err = werr
+	if !httpEnded {
+		<-httpDone
 	}
+	err = errors.Join(err, listeners.wait(sctx), s.Shutdown(sctx))
 	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		err = fmt.Errorf("shutdown: %w", err)
 	}
-	return nil
+	return errors.Join(failure, err)
 }
 
 // Close ends every stream and socket; it is what shutdown calls and is safe to

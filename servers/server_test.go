@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -47,7 +48,7 @@ func TestBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,13 +64,11 @@ func TestBadRequests(t *testing.T) {
 // openStream GETs a stream and returns the response and a reader over it.
 func openStream(t *testing.T, url string, header http.Header) (*http.Response, *bufio.Reader) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	req, _ := http.NewRequest("GET", url, nil)
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +78,7 @@ func openStream(t *testing.T, url string, header http.Header) (*http.Response, *
 
 func publish(t *testing.T, base, body string) {
 	t.Helper()
-	resp, err := http.Post(base+"/publish", "application/json", strings.NewReader(body))
+	resp, err := client.Post(base+"/publish", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,12 +90,7 @@ func publish(t *testing.T, base, body string) {
 
 func waitSubscribers(t *testing.T, srv *servers.Server, n int64) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); srv.Hub().Stats().Subscribers != n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("subscribers %d, want %d", srv.Hub().Stats().Subscribers, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, fmt.Sprintf("%d subscribers", n), func() bool { return srv.Hub().Stats().Subscribers == n })
 }
 
 func TestStreamHeadersAndFraming(t *testing.T) {
@@ -139,18 +133,21 @@ func TestHeartbeats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			_, base := start(t, servers.Config{Heartbeat: 20 * time.Millisecond, SSERetry: 1500 * time.Millisecond})
+			cfg := servers.Config{Heartbeat: 15 * time.Second, SSERetry: 1500 * time.Millisecond}
+			_, clk, base := startClocked(t, cfg)
 			_, r := openStream(t, base+tt.path, nil)
-			want := tt.want + tt.want
-			switch tt.path {
-			case "/sse":
-				want = "retry: 1500\n\n" + want
-			case "/chunked":
-				want = "\n" + want
+			read := func(want string) {
+				t.Helper()
+				got := make([]byte, len(want))
+				if _, err := io.ReadFull(r, got); err != nil || string(got) != want {
+					t.Fatalf("got %q (%v), want %q", got, err, want)
+				}
 			}
-			got := make([]byte, len(want))
-			if _, err := io.ReadFull(r, got); err != nil || string(got) != want {
-				t.Fatalf("got %q (%v), want %q", got, err, want)
+			read(map[string]string{"/sse": "retry: 1500\n\n", "/chunked": "\n"}[tt.path])
+			for range 2 {
+				clk.WaitTimer(t, cfg.Heartbeat)
+				clk.Advance(cfg.Heartbeat)
+				read(tt.want)
 			}
 		})
 	}
@@ -327,8 +324,10 @@ func TestWebSocketSilentClientIsClosed(t *testing.T) {
 	}
 }
 
-func TestGracefulShutdown(t *testing.T) {
-	srv := servers.New(servers.Config{}, quiet)
+// serveLoopback runs srv.Serve on a loopback port, as the serve command does;
+// stop cancels it and returns where Serve's result will arrive.
+func serveLoopback(t *testing.T, srv *servers.Server) (addr string, stop func() <-chan error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +335,16 @@ func TestGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	return ln.Addr().String(), func() <-chan error {
+		cancel()
+		return served
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	srv := servers.New(servers.Config{}, quiet)
+	addr, stop := serveLoopback(t, srv)
+	base := "http://" + addr
 	ws := dialWS(t, wsURL(base)+"/ws", nil)
 	_, sse := openStream(t, base+"/sse", nil)
 	_, chunked := openStream(t, base+"/chunked", nil)
@@ -350,7 +358,7 @@ func TestGracefulShutdown(t *testing.T) {
 	waitSubscribers(t, srv, 5)
 	pending := make(chan string, 1)
 	go func() {
-		resp, err := http.Get(poll.base + "&sid=" + poll.sid)
+		resp, err := client.Get(poll.base + "&sid=" + poll.sid)
 		if err != nil {
 			pending <- err.Error()
 			return
@@ -359,16 +367,16 @@ func TestGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		pending <- string(b)
 	}()
-	time.Sleep(200 * time.Millisecond) // let the poll reach the server and wait there
+	eventually(t, "poll waiting on the server", func() bool { return srv.PollWaiting(poll.sid) })
 
-	cancel()
+	stopped := stop()
 	if code := closeCode(t, ws); code != websocket.CloseGoingAway {
 		t.Fatalf("websocket close code %d, want 1001", code)
 	}
 	if code := closeCode(t, sio); code != websocket.CloseGoingAway {
 		t.Fatalf("socket.io websocket close code %d, want 1001", code)
 	}
-	if got := <-pending; got != "1" {
+	if got := recv(t, pending, "pending socket.io poll"); got != "1" {
 		t.Fatalf("pending socket.io poll answered %q, want the close packet 1", got)
 	}
 	for name, r := range map[string]*bufio.Reader{"sse": sse, "chunked": chunked} {
@@ -376,15 +384,10 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("%s stream did not end cleanly: %v", name, err)
 		}
 	}
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after shutdown")
+	if err := recv(t, stopped, "Serve's return after shutdown"); err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if _, err := client.Get(base + "/healthz"); err == nil {
 		t.Fatal("server still accepting after shutdown")
 	}
 }
@@ -413,16 +416,9 @@ func TestPublishOverWebSocket(t *testing.T) {
 }
 
 func TestBuiltInGenerator(t *testing.T) {
-	srv := servers.New(servers.Config{Rate: 100, PayloadBytes: 10}, quiet)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	defer func() { cancel(); <-served }()
-	ws := dialWS(t, "ws://"+ln.Addr().String()+"/ws", nil)
+	addr, stop := serveLoopback(t, servers.New(servers.Config{Rate: 100, PayloadBytes: 10}, quiet))
+	defer func() { recv(t, stop(), "Serve's return") }()
+	ws := dialWS(t, "ws://"+addr+"/ws", nil)
 	var last uint64
 	for range 5 {
 		ws.SetReadDeadline(time.Now().Add(5 * time.Second))

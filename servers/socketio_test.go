@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/pushbench/pushbench/servers"
+	"github.com/pushbench/pushbench/servers/servertest"
 )
 
 // eioClient drives the Engine.IO polling transport by hand, byte for byte.
@@ -23,7 +24,7 @@ type eioClient struct {
 // transport error comes back as status 0 with the error as the body.
 func (c *eioClient) do(method, url, body string) (int, string, http.Header) {
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err.Error(), nil
 	}
@@ -185,7 +186,7 @@ func TestSocketIOUpgrade(t *testing.T) {
 	if _, b, err := ws.ReadMessage(); err != nil || string(b) != "3probe" {
 		t.Fatalf("probe answer %q %v", b, err)
 	}
-	if got := <-pending; got != "6" {
+	if got := recv(t, pending, "pending poll"); got != "6" {
 		t.Fatalf("pending poll answered %q, want the noop 6", got)
 	}
 	ws.WriteMessage(websocket.TextMessage, []byte("5"))
@@ -200,37 +201,77 @@ func TestSocketIOUpgrade(t *testing.T) {
 	}
 }
 
+// startClocked runs a server whose timers are on a fake clock.
+func startClocked(t *testing.T, cfg servers.Config) (*servers.Server, *servers.FakeClock, string) {
+	t.Helper()
+	clk := servers.NewFakeClock()
+	srv := servers.NewWithClock(cfg, quiet, clk)
+	return srv, clk, servertest.Serve(t, srv)
+}
+
+// waitGone polls the session until the server no longer knows it; a poll
+// pending while it closes is answered with the close packet first.
+func waitGone(t *testing.T, c *eioClient) {
+	t.Helper()
+	for range 2 {
+		status, body, _ := c.do("GET", c.base+"&sid="+c.sid, "")
+		if status == 400 && strings.Contains(body, `"code":1`) {
+			return
+		}
+		if status != 200 || body != "1" {
+			t.Fatalf("session still alive: %d %q", status, body)
+		}
+	}
+	t.Fatal("session still known after its close packet")
+}
+
 func TestEngineIOHeartbeat(t *testing.T) {
+	cfg := servers.Config{SocketIO: servers.SocketIOConfig{PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second}}
 	t.Run("answered pings keep the session", func(t *testing.T) {
-		// A generous timeout: the test's pongs must not miss it on a busy machine.
-		_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{PingInterval: 30 * time.Millisecond, PingTimeout: time.Second}})
+		_, clk, base := startClocked(t, cfg)
 		c := openPolling(t, base)
+		c.post("40") // joined, so the connect timeout does not end it
+		if got := normalize(c.get()); got != `40{"sid":"SID"}` {
+			t.Fatalf("connect %q", got)
+		}
 		for range 5 {
+			clk.WaitTimer(t, cfg.SocketIO.PingInterval)
+			clk.Advance(cfg.SocketIO.PingInterval)
 			if got := c.get(); got != "2" {
 				t.Fatalf("expected a ping, got %q", got)
 			}
 			c.post("3")
+			// The pong re-arms the interval; the timeout never expires.
 		}
+		clk.WaitTimer(t, cfg.SocketIO.PingInterval)
+		c.post("6") // a noop: the session outlived five ping timeouts' worth of time
 	})
 	t.Run("a missed pong ends the session", func(t *testing.T) {
-		_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{PingInterval: 30 * time.Millisecond, PingTimeout: 60 * time.Millisecond}})
+		_, clk, base := startClocked(t, cfg)
 		c := openPolling(t, base)
+		clk.WaitTimer(t, cfg.SocketIO.PingInterval)
+		clk.Advance(cfg.SocketIO.PingInterval)
 		if got := c.get(); got != "2" {
 			t.Fatalf("expected a ping, got %q", got)
 		}
-		time.Sleep(400 * time.Millisecond)
-		if status, body, _ := c.do("GET", c.base+"&sid="+c.sid, ""); status != 400 || !strings.Contains(body, `"code":1`) {
-			t.Fatalf("session still alive: %d %q", status, body)
-		}
+		clk.WaitTimer(t, cfg.SocketIO.PingTimeout)
+		clk.Advance(cfg.SocketIO.PingTimeout - time.Millisecond)
+		c.post("6") // a noop: still alive just before the timeout
+		clk.Advance(time.Millisecond)
+		waitGone(t, c)
 	})
 }
 
 func TestEngineIOConnectTimeout(t *testing.T) {
-	_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{ConnectTimeout: 500 * time.Millisecond}})
+	// Pings far apart, so only the connect timeout fires.
+	cfg := servers.Config{SocketIO: servers.SocketIOConfig{ConnectTimeout: 45 * time.Second, PingInterval: time.Hour}}
+	_, clk, base := startClocked(t, cfg)
 	joined := openPolling(t, base)
 	joined.post("40")
 	idle := openPolling(t, base)
-	time.Sleep(1200 * time.Millisecond)
+	clk.Advance(cfg.SocketIO.ConnectTimeout - time.Millisecond)
+	idle.post("6")                // a noop: the session is still there just before its timeout
+	clk.Advance(time.Millisecond) // the AfterFunc runs before Advance returns
 	if status, _, _ := idle.do("GET", idle.base+"&sid="+idle.sid, ""); status != 400 {
 		t.Fatalf("a session that never sent CONNECT survived: %d", status)
 	}
@@ -242,31 +283,35 @@ func TestEngineIOConnectTimeout(t *testing.T) {
 func TestEngineIOMisbehavingClients(t *testing.T) {
 	tests := []struct {
 		name string
-		act  func(c *eioClient) (int, string)
+		act  func(srv *servers.Server, c *eioClient) (int, string)
 	}{
-		{"ping from client", func(c *eioClient) (int, string) {
+		{"ping from client", func(_ *servers.Server, c *eioClient) (int, string) {
 			status, body, _ := c.do("POST", c.base+"&sid="+c.sid, "2")
 			return status, body
 		}},
-		{"garbage packet", func(c *eioClient) (int, string) { return statusOf(c.do("POST", c.base+"&sid="+c.sid, "9x")) }},
-		{"invalid socket.io packet", func(c *eioClient) (int, string) {
+		{"garbage packet", func(_ *servers.Server, c *eioClient) (int, string) {
+			return statusOf(c.do("POST", c.base+"&sid="+c.sid, "9x"))
+		}},
+		{"invalid socket.io packet", func(_ *servers.Server, c *eioClient) (int, string) {
 			return statusOf(c.do("POST", c.base+"&sid="+c.sid, `42["connect"]`))
 		}},
-		{"payload over maxPayload", func(c *eioClient) (int, string) {
+		{"payload over maxPayload", func(_ *servers.Server, c *eioClient) (int, string) {
 			return statusOf(c.do("POST", c.base+"&sid="+c.sid, "4"+strings.Repeat("x", 2000)))
 		}},
-		{"overlapping polls", func(c *eioClient) (int, string) {
-			go c.do("GET", c.base+"&sid="+c.sid, "")
-			time.Sleep(50 * time.Millisecond)
+		{"overlapping polls", func(srv *servers.Server, c *eioClient) (int, string) {
+			first := make(chan struct{})
+			go func() { defer close(first); c.do("GET", c.base+"&sid="+c.sid, "") }()
+			eventually(c.t, "first poll waiting", func() bool { return srv.PollWaiting(c.sid) })
+			defer recv(c.t, first, "first poll's answer")
 			return statusOf(c.do("GET", c.base+"&sid="+c.sid, ""))
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{MaxPayload: 1000}})
+			srv, base := start(t, servers.Config{SocketIO: servers.SocketIOConfig{MaxPayload: 1000}})
 			good := openPolling(t, base)
 			c := openPolling(t, base)
-			tt.act(c)
+			tt.act(srv, c)
 			// The misbehaving session is gone ...
 			if status, body, _ := c.do("GET", c.base+"&sid="+c.sid, ""); status != 400 || !strings.Contains(body, `"code":1`) {
 				t.Fatalf("session survived: %d %q", status, body)

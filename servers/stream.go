@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// streamBatchBytes is how much queued output one flush of a stream may carry.
+const streamBatchBytes = 64 << 10
+
 // streamWriter is what differs between the HTTP streaming transports: how a
 // message and a heartbeat look on the wire.
 type streamWriter struct {
@@ -50,35 +53,25 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		return
 	}
 
-	var tick <-chan time.Time
+	p := newPump(s, sub, streamBatchBytes, func(it pumpItem[struct{}]) int { return len(sw.frame(it.msg)) })
 	if s.cfg.Heartbeat > 0 {
-		t := time.NewTicker(s.cfg.Heartbeat)
+		t := s.clock.NewTicker(s.cfg.Heartbeat)
 		defer t.Stop()
-		tick = t.C
+		p.tick = t.C()
 	}
+	var items []pumpItem[struct{}]
 	for {
-		select {
-		case <-r.Context().Done():
+		w := p.next(r.Context(), items)
+		if w.stop != notStopped {
 			return
-		case <-s.done:
-			return
-		case <-sub.Kicked:
-			return
-		case <-tick:
-			buf = append(buf, sw.heartbeat...)
-		case m := <-sub.C:
-			buf = append(buf, sw.frame(m)...)
-			// Write what is already queued in the same flush: fewer syscalls
-			// under load, and no message waits for a later one.
-			for drained := false; !drained && len(buf) < 64<<10; {
-				select {
-				case m := <-sub.C:
-					buf = append(buf, sw.frame(m)...)
-				default:
-					drained = true
-				}
-			}
 		}
+		if w.tick {
+			buf = append(buf, sw.heartbeat...)
+		}
+		for _, it := range w.items {
+			buf = append(buf, sw.frame(it.msg)...)
+		}
+		items = w.items
 		if !write() {
 			return
 		}

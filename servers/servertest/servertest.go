@@ -19,6 +19,13 @@ import (
 func Start(t testing.TB, cfg servers.Config) (*servers.Server, string) {
 	t.Helper()
 	srv := servers.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return srv, Serve(t, srv)
+}
+
+// Serve runs srv, built by the caller (with a fake clock, say), on a loopback
+// port like Start and returns its base URL.
+func Serve(t testing.TB, srv *servers.Server) string {
+	t.Helper()
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -28,5 +35,5 @@ func Start(t testing.TB, cfg servers.Config) (*servers.Server, string) {
 		}
 		ts.Close()
 	})
-	return srv, ts.URL
+	return ts.URL
 }

@@ -1,0 +1,177 @@
+package servers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// socketioTransport serves Engine.IO v4 with Socket.IO v5 on top at /socket.io/:
+// the polling handshake, long-polling, direct WebSocket, the polling-to-WebSocket
+// upgrade, and the server-driven heartbeat. Sockets of the "/" namespace receive
+// every hub broadcast as the event "msg". This file routes requests, answers
+// Engine.IO errors and keeps the session registry.
+type socketioTransport struct {
+	srv      *Server
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[string]*eioSession
+}
+
+func newSocketIOTransport(s *Server) *socketioTransport {
+	t := &socketioTransport{srv: s, upgrader: s.newUpgrader(), sessions: map[string]*eioSession{}}
+	t.upgrader.Error = func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+		eioError(w, status, eioBadRequest, reason.Error())
+	}
+	return t
+}
+
+func (t *socketioTransport) Name() string    { return "socketio" }
+func (t *socketioTransport) Pattern() string { return "/socket.io/" }
+
+// Engine.IO error codes, sent as {"code":N,"message":"..."} with status 400.
+const (
+	eioUnknownTransport   = 0
+	eioUnknownSID         = 1
+	eioBadHandshakeMethod = 2
+	eioBadRequest         = 3
+	eioUnsupportedVersion = 5
+)
+
+var eioMessages = map[int]string{
+	eioUnknownTransport:   "Transport unknown",
+	eioUnknownSID:         "Session ID unknown",
+	eioBadHandshakeMethod: "Bad handshake method",
+	eioBadRequest:         "Bad request",
+	eioUnsupportedVersion: "Unsupported protocol version",
+}
+
+// eioError answers as the official server does; detail, when set, replaces the
+// standard message so a client learns what exactly was wrong.
+func eioError(w http.ResponseWriter, status, code int, detail string) {
+	msg := eioMessages[code]
+	if detail != "" {
+		msg = detail
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}{code, msg})
+}
+
+func (t *socketioTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.srv.allowCORS(w.Header(), r)
+	q := r.URL.Query()
+	if q.Get("EIO") != "4" {
+		eioError(w, http.StatusBadRequest, eioUnsupportedVersion, "")
+		return
+	}
+	transport := q.Get("transport")
+	if transport != "polling" && transport != "websocket" {
+		eioError(w, http.StatusBadRequest, eioUnknownTransport, "")
+		return
+	}
+	sid := q.Get("sid")
+	if sid == "" {
+		if r.Method != http.MethodGet {
+			eioError(w, http.StatusBadRequest, eioBadHandshakeMethod, "")
+			return
+		}
+		if transport == "websocket" {
+			t.openWebSocket(w, r)
+		} else {
+			t.openPolling(w)
+		}
+		return
+	}
+	sess := t.lookup(sid)
+	if sess == nil {
+		eioError(w, http.StatusBadRequest, eioUnknownSID, "")
+		return
+	}
+	switch {
+	case transport == "websocket":
+		sess.upgrade(w, r)
+	case sess.isUpgraded():
+		eioError(w, http.StatusBadRequest, eioBadRequest, "session has upgraded to websocket")
+	case r.Method == http.MethodGet:
+		sess.poll(w, r)
+	case r.Method == http.MethodPost:
+		sess.receivePost(w, r)
+	default:
+		eioError(w, http.StatusBadRequest, eioBadRequest, "")
+	}
+}
+
+func (t *socketioTransport) lookup(sid string) *eioSession {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sessions[sid]
+}
+
+func (t *socketioTransport) forget(sid string) {
+	t.mu.Lock()
+	delete(t.sessions, sid)
+	t.mu.Unlock()
+}
+
+// newSID returns a random 20-character id like the official server's.
+func newSID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// newSession registers a session, or returns nil once the server is closing.
+func (t *socketioTransport) newSession() *eioSession {
+	probed, probe := context.WithCancel(context.Background())
+	s := &eioSession{
+		t:        t,
+		sid:      newSID(),
+		out:      make(chan wire.EIOPacket, eioQueueLen),
+		closed:   make(chan struct{}),
+		pong:     make(chan struct{}, 1),
+		probed:   probed,
+		probe:    probe,
+		upgraded: make(chan struct{}),
+		sockets:  map[string]string{},
+	}
+	t.mu.Lock()
+	t.sessions[s.sid] = s
+	t.mu.Unlock()
+	// A session must join a namespace promptly, as the official server requires.
+	s.mu.Lock()
+	s.connectTimer = t.srv.clock.AfterFunc(t.srv.cfg.SocketIO.ConnectTimeout, func() {
+		if !s.joined.Load() {
+			s.close("no CONNECT within the connect timeout")
+		}
+	})
+	s.mu.Unlock()
+	if !t.srv.goConn(s.heartbeat) {
+		s.close("server shutting down")
+		return nil
+	}
+	return s
+}
+
+func (t *socketioTransport) handshake(s *eioSession, upgrades []string) wire.EIOPacket {
+	cfg := t.srv.cfg.SocketIO
+	b, _ := json.Marshal(wire.EIOHandshake{
+		SID:          s.sid,
+		Upgrades:     upgrades,
+		PingInterval: int(cfg.PingInterval / time.Millisecond),
+		PingTimeout:  int(cfg.PingTimeout / time.Millisecond),
+		MaxPayload:   cfg.MaxPayload,
+	})
+	return wire.EIOPacket{Type: wire.EIOOpen, Data: b}
+}

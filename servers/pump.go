@@ -1,0 +1,121 @@
+package servers
+
+import (
+	"context"
+	"time"
+)
+
+// stopReason says why a pump stopped waiting; notStopped means it did not.
+type stopReason int
+
+const (
+	notStopped    stopReason = iota
+	clientGone               // the caller's context ended: the client left
+	connEnded                // the connection's own end channel closed
+	serverClosing            // the server is shutting down
+	tooSlow                  // the hub dropped the subscriber: its queue was full
+)
+
+func (r stopReason) String() string {
+	switch r {
+	case clientGone:
+		return "client gone"
+	case connEnded:
+		return "connection ended"
+	case serverClosing:
+		return "server shutting down"
+	case tooSlow:
+		return "subscriber too slow"
+	}
+	return "running"
+}
+
+// pumpItem is one thing a connection writes: a hub message, or (msg nil) an
+// item of the connection's own queue of type T (replies, control packets).
+type pumpItem[T any] struct {
+	msg     *Message
+	control T
+}
+
+// pump is the one subscriber loop every push transport shares: wait for the
+// next hub message or queued item, take whatever else is already queued into
+// the same batch (fewer syscalls under load, and no message waits for a later
+// one), or report a heartbeat tick or why the connection must stop. Each
+// transport only encodes and writes what the pump hands it.
+type pump[T any] struct {
+	done    <-chan struct{}  // the server's shutdown
+	msgs    <-chan *Message  // the hub subscription; nil when not subscribed
+	kicked  <-chan struct{}  // the subscription's kick; nil when not subscribed
+	control <-chan T         // the connection's own queue; nil when none
+	ended   <-chan struct{}  // closed when the connection ends on its own; nil when never
+	tick    <-chan time.Time // heartbeat ticks; nil when none
+	limit   int              // a batch stops growing at this many bytes
+	size    func(pumpItem[T]) int
+}
+
+// wake is what one wait of the pump brought: a batch, a tick, or a stop.
+type wake[T any] struct {
+	items []pumpItem[T]
+	tick  bool
+	stop  stopReason
+}
+
+// newPump returns a pump on the server's shutdown and sub (nil: not
+// subscribed) whose batches grow to limit bytes as measured by size.
+func newPump[T any](s *Server, sub *Subscriber, limit int, size func(pumpItem[T]) int) pump[T] {
+	p := pump[T]{done: s.done, limit: limit, size: size}
+	p.subscribe(sub)
+	return p
+}
+
+// subscribe points the pump at sub's messages; nil unsubscribes it.
+func (p *pump[T]) subscribe(sub *Subscriber) {
+	p.msgs, p.kicked = nil, nil
+	if sub != nil {
+		p.msgs, p.kicked = sub.C, sub.Kicked
+	}
+}
+
+// next waits until there is something to do, reusing items' storage for the
+// batch. A kick during shutdown reports serverClosing: the hub kicks every
+// subscriber when it closes.
+func (p *pump[T]) next(ctx context.Context, items []pumpItem[T]) wake[T] {
+	w := wake[T]{items: items[:0]}
+	select {
+	case <-ctx.Done():
+		w.stop = clientGone
+		return w
+	case <-p.ended:
+		w.stop = connEnded
+		return w
+	case <-p.done:
+		w.stop = serverClosing
+		return w
+	case <-p.kicked:
+		w.stop = tooSlow
+		select {
+		case <-p.done:
+			w.stop = serverClosing
+		default:
+		}
+		return w
+	case <-p.tick:
+		w.tick = true
+		return w
+	case c := <-p.control:
+		w.items = append(w.items, pumpItem[T]{control: c})
+	case m := <-p.msgs:
+		w.items = append(w.items, pumpItem[T]{msg: m})
+	}
+	for size := p.size(w.items[0]); size < p.limit; size += p.size(w.items[len(w.items)-1]) {
+		select {
+		case c := <-p.control:
+			w.items = append(w.items, pumpItem[T]{control: c})
+		case m := <-p.msgs:
+			w.items = append(w.items, pumpItem[T]{msg: m})
+		default:
+			return w
+		}
+	}
+	return w
+}
