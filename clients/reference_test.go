@@ -37,7 +37,11 @@ func readEnvelope(t *testing.T, conn clients.Conn) wire.Envelope {
 		return env
 	case <-time.After(5 * time.Second):
 		conn.Close() // unblocks the reader so the goroutine ends
-		<-got
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no message within 5s, and Close did not end the blocked Read")
+		}
 		t.Fatal("no message within 5s")
 	}
 	return wire.Envelope{}

@@ -25,6 +25,8 @@ type Clock interface {
 	// Reading converts a wall-clock instant (a plan's start, which may come
 	// from another process) to a reading.
 	Reading(t time.Time) time.Duration
+	// Time converts a reading to an instant, the inverse of Reading.
+	Time(d time.Duration) time.Time
 }
 
 // realClock reads the system's monotonic clock.
@@ -43,6 +45,7 @@ func (c realClock) Now() time.Duration                  { return time.Since(c.ep
 func (c realClock) UnixNano(d time.Duration) int64      { return c.epochUnix + int64(d) }
 func (c realClock) FromUnixNano(ts int64) time.Duration { return time.Duration(ts - c.epochUnix) }
 func (c realClock) Reading(t time.Time) time.Duration   { return t.Sub(c.epoch) }
+func (c realClock) Time(d time.Duration) time.Time      { return c.epoch.Add(d) }
 
 func (c realClock) SleepUntil(ctx context.Context, at time.Duration) bool {
 	d := at - c.Now()

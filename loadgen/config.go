@@ -64,6 +64,9 @@ func (c Config) validate() error {
 	if c.Worker.Index < 0 || c.Worker.Index >= c.Worker.Count {
 		errs = append(errs, fmt.Errorf("worker %d of %d: index must be in [0, count)", c.Worker.Index, c.Worker.Count))
 	}
+	if c.Plan != nil {
+		errs = append(errs, c.checkPlan(*c.Plan)...)
+	}
 	warmup, span := time.Duration(*c.Workload.Warmup), time.Duration(c.Workload.Duration)
 	for _, a := range c.Timeline {
 		switch {
@@ -80,7 +83,7 @@ func (c Config) validate() error {
 // and topic the run used, so a result file says exactly how it was produced.
 func (c Config) resultWorkload(topic string) results.Workload {
 	w := c.Workload
-	return results.Workload{
+	rw := results.Workload{
 		Pattern:        string(w.Pattern),
 		Connections:    w.Connections,
 		RampPerSec:     float64(w.Ramp),
@@ -90,7 +93,30 @@ func (c Config) resultWorkload(topic string) results.Workload {
 		PayloadBytes:   int(w.Payload),
 		ConnectTimeout: results.Duration(w.ConnectTimeout),
 		Drain:          results.Duration(*w.Drain),
-		PublishURL:     c.PublishURL,
 		Topic:          topic,
 	}
+	if info, _ := w.Pattern.Info(); info.Publishes {
+		rw.PublishURL = c.PublishURL
+	}
+	return rw
+}
+
+// checkPlan refuses a plan handed in from outside that would make the run
+// differ from its workload: the result records the workload, so the two must
+// agree on the schedule. Start, first sequence number and topic are the
+// plan's own.
+func (c Config) checkPlan(p Plan) []error {
+	var errs []error
+	w := c.Workload
+	if p.Topic == "" {
+		errs = append(errs, errors.New("plan: no topic (receivers would count every message as foreign)"))
+	}
+	if p.Start.IsZero() {
+		errs = append(errs, errors.New("plan: no start instant"))
+	}
+	if p.Rate != float64(w.Rate) || p.Warmup != time.Duration(*w.Warmup) || p.Duration != time.Duration(w.Duration) {
+		errs = append(errs, fmt.Errorf("plan: rate %g/s, warm-up %s, duration %s differ from the workload's %g/s, %s, %s (make the plan with NewPlan from the same workload)",
+			p.Rate, p.Warmup, p.Duration, float64(w.Rate), time.Duration(*w.Warmup), time.Duration(w.Duration)))
+	}
+	return errs
 }

@@ -20,7 +20,7 @@ func (echo) prepare(context.Context, *run) error { return nil }
 // spread evenly over each interval, and waits for them.
 func (echo) drive(ctx context.Context, r *run) {
 	var wg sync.WaitGroup
-	rate := float64(r.cfg.Workload.Rate)
+	rate := r.sched.pacer.Rate
 	for _, cs := range r.conns {
 		if cs.conn == nil {
 			continue

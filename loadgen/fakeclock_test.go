@@ -34,6 +34,7 @@ func (c *fakeClock) FromUnixNano(ts int64) time.Duration {
 	return time.Duration(ts - c.epoch.UnixNano())
 }
 func (c *fakeClock) Reading(t time.Time) time.Duration { return t.Sub(c.epoch) }
+func (c *fakeClock) Time(d time.Duration) time.Time    { return c.epoch.Add(d) }
 
 func (c *fakeClock) SleepUntil(ctx context.Context, at time.Duration) bool {
 	c.mu.Lock()

@@ -128,7 +128,7 @@ func (r *run) setPlan(delivers bool) {
 	if r.cfg.Plan != nil {
 		r.plan = *r.cfg.Plan
 	} else {
-		r.plan = NewPlan(r.cfg.Workload, time.Now().Add(planLead))
+		r.plan = NewPlan(r.cfg.Workload, r.clock.Time(r.clock.Now()+planLead))
 	}
 	r.sched = r.plan.on(r.clock)
 	if delivers {

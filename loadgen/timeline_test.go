@@ -124,3 +124,24 @@ func TestDrainEndsAtItsDeadline(t *testing.T) {
 		t.Fatal("drain waited although every connection had settled")
 	}
 }
+
+// TestSetPlanStartsOnTheRunsClock: a plan the runner makes starts a short
+// lead after the run's own clock reads now, so a fake clock drives it too.
+func TestSetPlanStartsOnTheRunsClock(t *testing.T) {
+	clock := newFakeClock()
+	clock.advanceTo(time.Hour)
+	r := &run{clock: clock, planned: make(chan struct{})}
+	r.cfg.Workload = workload.Workload{Rate: 10, Warmup: workload.Duration(time.Second).Ptr(), Duration: workload.Duration(2 * time.Second)}.WithDefaults()
+	r.setPlan(true)
+	if r.sched.pacer.Start != time.Hour+planLead || r.sched.windowStart != time.Hour+planLead+time.Second {
+		t.Fatalf("schedule %+v, want event 0 at %s", r.sched, time.Hour+planLead)
+	}
+	if r.expected != 20 || r.plan.Topic == "" {
+		t.Fatalf("expected %d per connection, topic %q", r.expected, r.plan.Topic)
+	}
+	select {
+	case <-r.planned:
+	default:
+		t.Fatal("setPlan did not release the connections waiting for the plan")
+	}
+}
