@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
+	"github.com/pushbench/pushbench/target"
 	"github.com/pushbench/pushbench/workload"
 )
 
@@ -266,24 +268,33 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 // runTransport runs the scenario against one transport, starting and stopping
 // a builtin server around it when the target is builtin.
 func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
-	base := sc.Target.URL
-	pid := 0
-	if sc.Target.Builtin {
-		srv, err := startBuiltin(ctx, stderr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		defer func() {
-			if err := srv.stop(); err != nil {
-				log.Warn("builtin server did not stop cleanly", "err", err)
-			}
-		}()
-		base, pid = srv.base, srv.cmd.Process.Pid
+	tg, err := openTarget(ctx, sc.Target, stderr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	url, publish := sc.Endpoints(name, base)
-	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: pid}
+	defer func() {
+		// Stop even when the run was interrupted: the child must not outlive us.
+		if err := tg.Stop(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("builtin server did not stop cleanly", "err", err)
+		}
+	}()
+	url, publish := sc.Endpoints(name, tg.URLs().Base)
+	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID()}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)
+}
+
+// openTarget starts a fresh reference server as a child process for a builtin
+// target, or names the user's server.
+func openTarget(ctx context.Context, t scenarios.Target, stderr io.Writer) (target.Target, error) {
+	if !t.Builtin {
+		return target.NewRemote(target.URLs{Base: t.URL, Transports: t.URLs, Publish: t.Publish}), nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
+	}
+	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr})
 }
 
 // patternHelp lists the patterns from their registry for --pattern's help.

@@ -1,15 +1,16 @@
 package interop
 
 import (
-	"bufio"
+	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pushbench/pushbench/target"
 )
 
 // requireNode skips (or, under CI, fails) when Node or the pinned packages are
@@ -28,53 +29,45 @@ func requireNode(t *testing.T) {
 	t.Skip(msg)
 }
 
-// startNodeServer runs the official socket.io server (server.mjs) and returns
-// its base URL; it is stopped with the test.
+// startNodeServer runs the official socket.io server (server.mjs) as a child
+// process and returns its base URL; it is stopped with the test.
 func startNodeServer(t *testing.T, args ...string) string {
 	t.Helper()
 	requireNode(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "node", append([]string{"server.mjs"}, args...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	srv, err := target.Start(ctx, target.ProcessConfig{
+		Path:         "node",
+		Args:         append([]string{"server.mjs"}, args...),
+		Stderr:       os.Stderr,
+		StartTimeout: 15 * time.Second,
+		StopTimeout:  5 * time.Second,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			lines <- sc.Text()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Stop(ctx); err != nil {
+			t.Logf("official server: %v", err)
 		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case line := <-lines:
-		base, ok := strings.CutPrefix(line, "listening on ")
-		if !ok {
-			t.Fatalf("node server said %q", line)
-		}
-		return base
-	case <-time.After(15 * time.Second):
-		t.Fatal("node server did not start within 15s")
-	}
-	return ""
+	})
+	return srv.URLs().Base
 }
 
-// runNodeClient runs client.mjs against base and returns its report line.
+// runNodeClient runs client.mjs against base and returns its report line (its
+// stdout); a failing run fails the test with the reason the script gave.
 func runNodeClient(t *testing.T, base, transports string) string {
 	t.Helper()
 	requireNode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "node", "client.mjs", base, transports).CombinedOutput()
-	if err != nil {
-		t.Fatalf("official client (%s) against %s: %v\n%s", transports, base, err, out)
+	cmd := exec.CommandContext(ctx, "node", "client.mjs", base, transports)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("official client (%s) against %s: %v\n%s%s", transports, base, err, stderr.String(), stdout.String())
 	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(stdout.String())
 }
