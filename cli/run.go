@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,11 +14,8 @@ import (
 	"time"
 
 	"github.com/pushbench/pushbench/clients"
-	"github.com/pushbench/pushbench/loadgen"
-	"github.com/pushbench/pushbench/report"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
-	"github.com/pushbench/pushbench/target"
 	"github.com/pushbench/pushbench/workload"
 )
 
@@ -190,111 +185,6 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 		return nil, err
 	}
 	return sc, nil
-}
-
-// runScenario runs every transport of sc once, prints the table and the
-// threshold verdicts, and saves the result. It reports whether everything
-// passed; an error means the run could not be completed.
-func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, rep int, setDir string, worker results.Worker, log *slog.Logger, stdout, stderr io.Writer) (bool, error) {
-	full := sc.WithDefaults()
-	scJSON, err := json.Marshal(full)
-	if err != nil {
-		return false, fmt.Errorf("encode scenario: %w", err)
-	}
-	run := &results.Run{Schema: results.SchemaVersion, Name: full.Name, Started: time.Now().UTC(), Scenario: scJSON,
-		Command: o.command, Env: results.CollectEnv()}
-	if o.repeat > 1 {
-		run.Repeat = rep
-	}
-	passed := true
-	for _, name := range full.Transports {
-		tr, err := runTransport(ctx, full, name, worker, log, stderr)
-		if err != nil {
-			if ctx.Err() != nil {
-				return false, fmt.Errorf("interrupted: %w", err)
-			}
-			passed = false
-			fmt.Fprintf(stderr, "pushbench run: %s: %v\n", full.Name, err)
-			continue
-		}
-		run.Transports = append(run.Transports, tr)
-		if info, _ := full.Pattern.Info(); tr.Counters.ConnReady == 0 && info.Holds {
-			passed = false
-			fmt.Fprintf(stderr, "pushbench run: %s: %s: no connection became ready\n", full.Name, name)
-		}
-	}
-	if len(run.Transports) == 0 {
-		return false, nil
-	}
-	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.Format(o.format)); err != nil {
-		return false, err
-	}
-	fmt.Fprintln(stdout, report.TableLegend)
-	for _, l := range report.ErrorLines(run) {
-		fmt.Fprintf(stdout, "  - %s\n", l)
-	}
-	if !printVerdicts(stdout, full.Thresholds.Evaluate(run)) {
-		passed = false
-	}
-	if o.out != "" {
-		dir := filepath.Join(o.out, report.RunDirName(run))
-		if setDir != "" {
-			dir = filepath.Join(setDir, fmt.Sprintf("r%d", rep))
-		}
-		if err := report.WriteRunDir(dir, run); err != nil {
-			return false, err
-		}
-		fmt.Fprintf(stdout, "results: %s\n", dir)
-	}
-	return passed, nil
-}
-
-// printVerdicts prints each threshold verdict and a closing count, and
-// reports whether all passed.
-func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
-	failed := 0
-	for _, v := range verdicts {
-		fmt.Fprintf(w, "  %s\n", v)
-		if !v.Pass {
-			failed++
-		}
-	}
-	if len(verdicts) > 0 {
-		fmt.Fprintf(w, "thresholds: %d passed, %d failed\n", len(verdicts)-failed, failed)
-	}
-	return failed == 0
-}
-
-// runTransport runs the scenario against one transport, starting and stopping
-// a builtin server around it when the target is builtin.
-func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
-	tg, err := openTarget(ctx, sc.Target, stderr)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	defer func() {
-		// Stop even when the run was interrupted: the child must not outlive us.
-		if err := tg.Stop(context.WithoutCancel(ctx)); err != nil {
-			log.Warn("builtin server did not stop cleanly", "err", err)
-		}
-	}()
-	url, publish := sc.Endpoints(name, tg.URLs().Base)
-	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID()}
-	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
-	return loadgen.Run(ctx, cfg, log)
-}
-
-// openTarget starts a fresh reference server as a child process for a builtin
-// target, or names the user's server.
-func openTarget(ctx context.Context, t scenarios.Target, stderr io.Writer) (target.Target, error) {
-	if !t.Builtin {
-		return target.NewRemote(target.URLs{Base: t.URL, Transports: t.URLs, Publish: t.Publish}), nil
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
-	}
-	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr})
 }
 
 // patternHelp lists the patterns from their registry for --pattern's help.
