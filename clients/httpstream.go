@@ -101,10 +101,10 @@ func newStreamConn(body io.ReadCloser, clock Clock, feed func([]byte, func([]byt
 	return &streamConn{body: body, clock: clock, buf: make([]byte, 4096), feed: feed}
 }
 
-func (c *streamConn) Read() ([]byte, time.Duration, error) {
+func (c *streamConn) Read() (Frame, error) {
 	for len(c.pending) == 0 {
 		if c.err != nil {
-			return nil, 0, c.err
+			return Frame{}, c.err
 		}
 		n, err := c.body.Read(c.buf)
 		at := c.clock.Now()
@@ -126,7 +126,7 @@ func (c *streamConn) Read() ([]byte, time.Duration, error) {
 	}
 	msg := c.pending[0]
 	c.pending = c.pending[1:]
-	return msg, c.at, nil
+	return Frame{Data: msg, At: c.at}, nil
 }
 
 func (c *streamConn) Write([]byte) error { return ErrReceiveOnly }

@@ -22,7 +22,8 @@ func readEnvelope(t *testing.T, conn clients.Conn) wire.Envelope {
 	}
 	got := make(chan read, 1)
 	go func() {
-		msg, _, err := conn.Read()
+		f, err := conn.Read()
+		msg := f.Data
 		got <- read{msg, err}
 	}()
 	select {

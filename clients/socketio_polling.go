@@ -178,21 +178,21 @@ func (c *sioPollConn) deliver(ctx context.Context, msg []byte, at time.Duration)
 	}
 }
 
-func (c *sioPollConn) Read() ([]byte, time.Duration, error) {
+func (c *sioPollConn) Read() (Frame, error) {
 	select {
 	case m := <-c.in:
-		return m.msg, m.at, nil
+		return Frame{Data: m.msg, At: m.at}, nil
 	default:
 	}
 	select {
 	case m := <-c.in:
-		return m.msg, m.at, nil
+		return Frame{Data: m.msg, At: m.at}, nil
 	case <-c.done:
 		select {
 		case m := <-c.in:
-			return m.msg, m.at, nil
+			return Frame{Data: m.msg, At: m.at}, nil
 		default:
-			return nil, 0, c.err
+			return Frame{}, c.err
 		}
 	}
 }

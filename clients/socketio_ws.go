@@ -106,15 +106,15 @@ func (c *sioWSConn) receiveFrame() error {
 	return c.session.receive(context.Background(), p, at)
 }
 
-func (c *sioWSConn) Read() ([]byte, time.Duration, error) {
+func (c *sioWSConn) Read() (Frame, error) {
 	for c.pending == nil {
 		if err := c.receiveFrame(); err != nil {
-			return nil, 0, err
+			return Frame{}, err
 		}
 	}
 	msg := c.pending
 	c.pending = nil
-	return msg, c.pendingAt, nil
+	return Frame{Data: msg, At: c.pendingAt}, nil
 }
 
 func (c *sioWSConn) Write(msg []byte) error { return c.session.echo(context.Background(), msg) }

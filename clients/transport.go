@@ -23,14 +23,26 @@ type Transport interface {
 // Conn is one open push connection. Read and Write may be called from two
 // different goroutines (one reader, one writer), never more.
 type Conn interface {
-	// Read returns the next message (an encoded envelope) and the clock reading
-	// taken when its bytes came off the socket.
-	Read() (msg []byte, at time.Duration, err error)
+	// Read returns the next message as the server framed it, stamped with
+	// the clock reading taken when its bytes came off the socket.
+	Read() (Frame, error)
 	// Write sends one message; receive-only transports return ErrReceiveOnly.
 	Write(msg []byte) error
 	// BytesRead counts bytes received, framing included.
 	BytesRead() int64
 	Close() error
+}
+
+// Frame is one message as the server framed it: an NDJSON line or HTTP
+// chunk, an SSE event's data, a WebSocket message, or a Socket.IO event's
+// first argument (its JSON text).
+type Frame struct {
+	Data []byte
+	At   time.Duration // clock reading when its bytes arrived
+	// ID and Event are what the protocol says besides the data: an SSE
+	// event's id and type, a Socket.IO event's name. Empty when absent.
+	ID    string
+	Event string
 }
 
 // Clock is what clients read time from: a monotonic offset from the run's
@@ -85,3 +97,9 @@ type Phase struct {
 
 // ErrReceiveOnly is returned by Write on transports that only push.
 var ErrReceiveOnly = errors.New("transport is receive-only")
+
+// ErrEnded is returned by Read when the server ended the connection cleanly:
+// an HTTP stream that closed at a frame boundary, a WebSocket close 1000 or
+// 1001, a Socket.IO disconnect or Engine.IO close. The load generator counts
+// such a connection as ended, not dropped by an error.
+var ErrEnded = errors.New("server ended the connection")

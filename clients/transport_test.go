@@ -42,7 +42,8 @@ func readAll(t *testing.T, transport clients.Name, url string) []wire.Envelope {
 	}
 	var got []wire.Envelope
 	for {
-		msg, _, err := conn.Read()
+		f, err := conn.Read()
+		msg := f.Data
 		if err != nil {
 			if !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("read: %v", err)

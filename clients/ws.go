@@ -70,14 +70,14 @@ type wsConn struct {
 	bytes int64
 }
 
-func (c *wsConn) Read() ([]byte, time.Duration, error) {
+func (c *wsConn) Read() (Frame, error) {
 	_, msg, err := c.conn.ReadMessage()
 	at := c.clock.Now()
 	if err != nil {
-		return nil, 0, err
+		return Frame{}, err
 	}
 	c.bytes += int64(len(msg))
-	return msg, at, nil
+	return Frame{Data: msg, At: at}, nil
 }
 
 func (c *wsConn) Write(msg []byte) error { return c.conn.WriteMessage(websocket.TextMessage, msg) }

@@ -99,7 +99,8 @@ func (r *run) holdConn(ctx context.Context, cs *connState) {
 func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, start time.Duration) {
 	first := true
 	for {
-		msg, at, err := conn.Read()
+		f, err := conn.Read()
+		msg, at := f.Data, f.At
 		if err != nil {
 			if !cs.tracker.complete() {
 				r.settled.Add(1)

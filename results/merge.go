@@ -121,6 +121,7 @@ func (c *Counters) add(o Counters) {
 	c.ConnReady += o.ConnReady
 	c.ConnFailed += o.ConnFailed
 	c.ConnDropped += o.ConnDropped
+	c.ConnEnded += o.ConnEnded
 	c.Scheduled += o.Scheduled
 	c.Sent += o.Sent
 	c.SendErrors += o.SendErrors

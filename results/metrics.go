@@ -22,7 +22,7 @@ const (
 
 // counterMetrics are the metrics that are not histogram statistics.
 var counterMetrics = map[string]Unit{
-	"conn_attempted": UnitCount, "conn_ready": UnitCount, "conn_failed": UnitCount, "conn_dropped": UnitCount,
+	"conn_attempted": UnitCount, "conn_ready": UnitCount, "conn_failed": UnitCount, "conn_dropped": UnitCount, "conn_ended": UnitCount,
 	"scheduled": UnitCount, "sent": UnitCount, "send_errors": UnitCount, "expected": UnitCount,
 	"received": UnitCount, "lost": UnitCount, "duplicated": UnitCount, "out_of_order": UnitCount,
 	"errors": UnitCount, "loss_ratio": UnitRatio, "error_rate": UnitRatio,
@@ -110,6 +110,8 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 		return float64(c.ConnFailed), unit, nil
 	case "conn_dropped":
 		return float64(c.ConnDropped), unit, nil
+	case "conn_ended":
+		return float64(c.ConnEnded), unit, nil
 	case "scheduled":
 		return float64(c.Scheduled), unit, nil
 	case "sent":

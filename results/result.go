@@ -117,7 +117,8 @@ type Counters struct {
 	ConnAttempted int64 `json:"conn_attempted"`
 	ConnReady     int64 `json:"conn_ready"`
 	ConnFailed    int64 `json:"conn_failed"`
-	ConnDropped   int64 `json:"conn_dropped"` // ready connections that ended before the run did
+	ConnDropped   int64 `json:"conn_dropped"` // ready connections an error ended before the run did
+	ConnEnded     int64 `json:"conn_ended"`   // ready connections the server ended cleanly before the run did
 
 	Scheduled     int64 `json:"scheduled"`      // measured messages the schedule called for
 	Sent          int64 `json:"sent"`           // of those, sent without error
