@@ -75,6 +75,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		case errors.Is(err, errFailed):
 			return 1
+		case errors.Is(err, errInterrupted):
+			fmt.Fprintf(stderr, "pushbench %s: interrupted\n", c.name)
+			return 130
 		default:
 			fmt.Fprintf(stderr, "pushbench %s: %v\n", c.name, err)
 			return 1
@@ -87,6 +90,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // errHelp reports that --help was asked for and printed.
 var errHelp = errors.New("help requested")
+
+// errInterrupted reports a run stopped by a signal; what it measured until
+// then is already printed and saved. It exits 130, as a shell does for SIGINT.
+var errInterrupted = errors.New("interrupted")
 
 // errFailed reports a run that completed but must exit 1; its reasons are
 // already printed.

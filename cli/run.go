@@ -25,6 +25,7 @@ type runOptions struct {
 	target     string
 	urls       mapFlag
 	publish    string
+	messages   scenarios.Messages
 	transports listFlag
 	pattern    string
 	conns      int
@@ -48,7 +49,7 @@ type runOptions struct {
 
 // workloadFlags may not be combined with scenario files: the file says it all.
 var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
-	"duration", "rate", "payload", "connect-timeout", "drain", "name"}
+	"duration", "rate", "payload", "connect-timeout", "drain", "name", "publish-body", "echo-body", "timestamp", "seq"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
@@ -56,6 +57,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
+	fs.StringVar(&o.messages.PublishBody, "publish-body", "", "fanout message body in the server's own format, a template with {{marker}} (required), {{seq}}, {{ts}}, {{payload}}, e.g. '{\"text\":\"{{marker}}\"}' (default: pushbench's envelope)")
+	fs.StringVar(&o.messages.EchoBody, "echo-body", "", "echo message body in the server's own format, a template like --publish-body")
+	fs.StringVar(&o.messages.Timestamp, "timestamp", "", "listen: PATH[:UNIT] of each message's own send time, e.g. t:ms or data.sent_at (RFC 3339 or a number; unit s, ms, us, ns, guessed when left out); latency is then on the server's clock")
+	fs.StringVar(&o.messages.Seq, "seq", "", "listen: PATH of each message's sequence number, or sse-id for the SSE event id: loss, duplicates and reordering per connection")
 	fs.Var(&o.transports, "transports", "comma-separated transports: "+clients.JoinNames(",")+" (default all that support the pattern)")
 	fs.StringVar(&o.pattern, "pattern", string(workload.DefaultPattern), patternHelp())
 	fs.IntVar(&o.conns, "connections", workload.DefaultConnections, "connections per transport (churn: the most open at once)")
@@ -181,6 +186,7 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 		sc.Target.URL = o.target
 	}
 	sc.Target.URLs, sc.Target.Publish = o.urls, o.publish
+	sc.Messages = o.messages
 	if err := sc.Check(); err != nil {
 		return nil, err
 	}

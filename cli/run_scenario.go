@@ -33,11 +33,16 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		run.Repeat = rep
 	}
 	passed := true
-	for _, name := range full.Transports {
+	for i, name := range full.Transports {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "pushbench run: %s: interrupted: skipped %v\n", full.Name, full.Transports[i:])
+			break
+		}
 		tr, err := runTransport(ctx, full, name, worker, log, stderr)
 		if err != nil {
 			if ctx.Err() != nil {
-				return false, fmt.Errorf("interrupted: %w", err)
+				fmt.Fprintf(stderr, "pushbench run: %s: %s: interrupted before it began: %v\n", full.Name, name, err)
+				continue
 			}
 			passed = false
 			fmt.Fprintf(stderr, "pushbench run: %s: %v\n", full.Name, err)
@@ -49,7 +54,13 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			fmt.Fprintf(stderr, "pushbench run: %s: %s: no connection became ready\n", full.Name, name)
 		}
 	}
+	for _, tr := range run.Transports {
+		run.Interrupted = run.Interrupted || tr.Interrupted
+	}
 	if len(run.Transports) == 0 {
+		if ctx.Err() != nil {
+			return false, errInterrupted
+		}
 		return false, nil
 	}
 	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.Format(o.format)); err != nil {
@@ -71,6 +82,9 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			return false, err
 		}
 		fmt.Fprintf(stdout, "results: %s\n", dir)
+	}
+	if ctx.Err() != nil {
+		return false, errInterrupted
 	}
 	return passed, nil
 }
@@ -105,7 +119,9 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		}
 	}()
 	url, publish := sc.Endpoints(name, tg.URLs().Base)
-	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID()}
+	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(),
+		Body:    sc.Messages.Body(sc.Pattern),
+		Payload: loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)
 }

@@ -29,6 +29,13 @@ type Config struct {
 	// Timeline lists actions run at fixed offsets on the run's timeline, e.g.
 	// faults injected into the target.
 	Timeline []Action
+	// Payload says where listen finds a foreign message's own timestamp and
+	// sequence number.
+	Payload Payload
+	// Body, when set, is the body of every message sent (fan-out publishes,
+	// echo sends) in the target's own format: a template with {{marker}}
+	// (template.go). Empty: pushbench's envelope.
+	Body string
 }
 
 // withRuntime fills what the caller may leave out: the workload's defaults
@@ -66,6 +73,14 @@ func (c Config) validate() error {
 	}
 	if c.Plan != nil {
 		errs = append(errs, c.checkPlan(*c.Plan)...)
+	}
+	if _, err := newExtractor(c.Payload); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Body != "" {
+		if _, err := parseTemplate(c.Body); err != nil {
+			errs = append(errs, fmt.Errorf("message body: %w", err))
+		}
 	}
 	warmup, span := time.Duration(*c.Workload.Warmup), time.Duration(c.Workload.Duration)
 	for _, a := range c.Timeline {

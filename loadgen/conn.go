@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,6 +21,7 @@ type connState struct {
 	foreign int64
 	bytesIn int64
 	sends   sendCounts // echo: this connection's writer
+	listen  listenCounts
 }
 
 // openConnections opens the held connections on an open-loop ramp, one
@@ -94,41 +96,72 @@ func (r *run) holdConn(ctx context.Context, cs *connState) {
 	cs.bytesIn = conn.BytesRead()
 }
 
-// readLoop reads envelopes until the connection ends, tracking each
-// measured sequence number once and timing it from its scheduled send time.
+// readLoop reads until the connection ends. For scheduled patterns it finds
+// this run's messages (an envelope of its topic, or its marker in a body
+// template), counts each measured sequence number once and times it from its
+// scheduled send time; anything else is foreign, never an error or a latency
+// sample. For listen it counts whatever arrives (listen.go).
 func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, start time.Duration) {
 	first := true
 	for {
 		f, err := conn.Read()
-		msg, at := f.Data, f.At
 		if err != nil {
-			if !cs.tracker.complete() {
-				r.settled.Add(1)
-			}
-			if ctx.Err() == nil {
-				r.dropped.Add(1)
-				r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.cfg.URL, err))
-			}
+			r.connEnded(ctx, cs, err)
 			return
 		}
-		env, err := wire.DecodeEnvelope(msg)
-		if err != nil {
-			r.rec.errs.add("decode", fmt.Errorf("%s: %w", r.cfg.URL, err))
+		if r.listening {
+			if first {
+				cs.shard.record(results.HistFirstMessage, f.At-start)
+				first = false
+			}
+			r.observeListen(cs, f)
 			continue
 		}
-		if env.Topic != r.plan.Topic {
+		seq, ts, ours := r.recognize(f.Data)
+		if !ours {
 			cs.foreign++
 			continue
 		}
 		if first {
-			cs.shard.record(results.HistFirstMessage, at-start)
+			cs.shard.record(results.HistFirstMessage, f.At-start)
 			first = false
 		}
-		if cs.tracker.observe(env.Seq) {
-			cs.shard.delivered(at-r.clock.FromUnixNano(env.TS), at-r.sched.windowStart)
+		if cs.tracker.observe(seq) {
+			cs.shard.delivered(f.At-r.clock.FromUnixNano(ts), f.At-r.sched.windowStart)
 			if cs.tracker.complete() {
 				r.settled.Add(1)
 			}
 		}
 	}
+}
+
+// recognize finds this run's sequence number and send time in a message: its
+// marker when the publisher sends a body template, else its envelope.
+func (r *run) recognize(b []byte) (seq uint64, ts int64, ours bool) {
+	if r.tmpl != nil {
+		m, ok := wire.FindMarker(b, r.tag)
+		return m.Seq, m.TS, ok
+	}
+	env, err := wire.DecodeEnvelope(b)
+	if err != nil || env.Topic != r.plan.Topic {
+		return 0, 0, false
+	}
+	return env.Seq, env.TS, true
+}
+
+// connEnded counts how a held connection ended before the run did: cleanly
+// by the server (ended) or by an error (dropped, with the error kept).
+func (r *run) connEnded(ctx context.Context, cs *connState, err error) {
+	if !cs.tracker.complete() {
+		r.settled.Add(1)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if errors.Is(err, clients.ErrEnded) {
+		r.ended.Add(1)
+		return
+	}
+	r.dropped.Add(1)
+	r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.cfg.URL, err))
 }

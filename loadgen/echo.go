@@ -42,7 +42,7 @@ func (echo) drive(ctx context.Context, r *run) {
 }
 
 func (echo) collect(r *run, res *results.TransportResult) {
-	res.Counters.Scheduled = r.sched.measured * res.Counters.ConnReady
+	res.Counters.Scheduled = r.due() * res.Counters.ConnReady
 	for _, cs := range r.conns {
 		cs.sends.addTo(&res.Counters)
 	}

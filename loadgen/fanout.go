@@ -35,7 +35,7 @@ func (f *fanout) drive(ctx context.Context, r *run) {
 }
 
 func (f *fanout) collect(r *run, res *results.TransportResult) {
-	res.Counters.Scheduled = r.sched.measured
+	res.Counters.Scheduled = r.due()
 	f.counts.addTo(&res.Counters)
 }
 

@@ -35,6 +35,8 @@ func newPattern(p workload.Pattern) pattern {
 		return &idle{}
 	case workload.Churn:
 		return &churn{}
+	case workload.Listen:
+		return listen{}
 	default:
 		return &fanout{}
 	}

@@ -3,6 +3,9 @@ package loadgen
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/workload"
@@ -72,3 +75,14 @@ func (s schedule) seq(i int64) uint64 { return s.seq0 + uint64(i) }
 
 // firstSeq is the sequence number of the first measured event.
 func (s schedule) firstSeq() uint64 { return s.seq(s.first) }
+
+// markerTag is the tag of this run's markers: the hex of a pushbench topic,
+// or a hash of any other topic, so markers carry only hex digits.
+func markerTag(topic string) string {
+	if rest, ok := strings.CutPrefix(topic, "pushbench-"); ok && rest != "" && strings.Trim(rest, "0123456789abcdef") == "" {
+		return rest
+	}
+	h := fnv.New32a()
+	h.Write([]byte(topic))
+	return fmt.Sprintf("%08x", h.Sum32())
+}

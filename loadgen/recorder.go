@@ -63,6 +63,18 @@ func (s *shard) delivered(latency, sinceWindow time.Duration) {
 	s.mu.Unlock()
 }
 
+// arrived counts one measured message without a latency (listen without a
+// timestamp) in the second it arrived.
+func (s *shard) arrived(sinceWindow time.Duration) {
+	sec := int(max(sinceWindow, 0) / time.Second)
+	s.mu.Lock()
+	for len(s.received) <= sec {
+		s.received = append(s.received, 0)
+	}
+	s.received[sec]++
+	s.mu.Unlock()
+}
+
 // merge folds every shard into one set of histograms and one series.
 func (r *recorder) merge() (map[string]*results.Histogram, []int64) {
 	hists := map[string]*results.Histogram{}

@@ -8,15 +8,20 @@ import (
 // one TransportResult, once every goroutine of the run has ended.
 func (r *run) result(gen results.Generator, timerLag *results.Histogram, events []results.Event) *results.TransportResult {
 	ready := r.ready.Load()
+	expected := r.expected
+	if expected > 0 {
+		expected = r.due()
+	}
 	c := results.Counters{
 		ConnAttempted: r.attempted.Load(),
 		ConnReady:     ready,
 		ConnFailed:    r.failed.Load(),
 		ConnDropped:   r.dropped.Load(),
-		Expected:      r.expected * ready,
+		ConnEnded:     r.ended.Load(),
+		Expected:      expected * ready,
 	}
 	for _, cs := range r.conns {
-		c.Received += cs.tracker.received
+		c.Received += cs.tracker.receivedBelow(uint64(expected))
 		c.Duplicated += cs.tracker.duplicated
 		c.OutOfOrder += cs.tracker.outOfOrder
 		c.Foreign += cs.foreign
@@ -45,6 +50,10 @@ func (r *run) result(gen results.Generator, timerLag *results.Histogram, events 
 		Errors:     r.rec.errs.snapshot(),
 		Generator:  []results.Generator{gen},
 		Events:     events,
+	}
+	if r.interruptedAt != 0 {
+		res.Interrupted = true
+		res.Window = results.Duration(r.window())
 	}
 	r.pat.collect(r, res)
 	return res

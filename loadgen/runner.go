@@ -11,6 +11,7 @@ import (
 
 	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // run is the state of one transport's run.
@@ -33,7 +34,20 @@ type run struct {
 	// receive: the schedule's measured events when the pattern delivers any.
 	expected int64
 
-	attempted, ready, failed, dropped atomic.Int64
+	// listening: the pattern counts whatever arrives (listen.go); extract
+	// reads its messages' own timestamps and sequence numbers.
+	listening bool
+	extract   extractor
+	// tmpl, when set, is the senders' body template; receivers then find
+	// this run's messages by their marker tag.
+	tmpl *template
+	tag  string
+
+	// interruptedAt is when the caller's context ended the run early (0: it
+	// ran to the end). Messages not yet due then are not owed.
+	interruptedAt time.Duration
+
+	attempted, ready, failed, dropped, ended atomic.Int64
 	// settled counts ready connections drain need not wait for: they have
 	// every measured message, or they ended first. Each counts once.
 	settled         atomic.Int64
@@ -58,6 +72,11 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		return nil, err
 	}
 	entry, _ := clients.Lookup(cfg.Transport) // validate checked it
+	extract, _ := newExtractor(cfg.Payload)   // validate checked it
+	var tmpl *template
+	if cfg.Body != "" {
+		tmpl, _ = parseTemplate(cfg.Body)
+	}
 	r := &run{
 		cfg:     cfg,
 		entry:   entry,
@@ -68,6 +87,10 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
 		log:     log,
 		planned: make(chan struct{}),
+
+		listening: cfg.Workload.Pattern == workload.Listen,
+		extract:   extract,
+		tmpl:      tmpl,
 	}
 	defer r.dial.Close()
 	runCtx, cancel := context.WithCancel(ctx)
@@ -88,21 +111,27 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	if info.Holds {
 		started := clock.Now()
 		r.openConnections(runCtx)
-		if err := ctx.Err(); err != nil {
+		if ctx.Err() != nil {
+			// Interrupted while connecting: nothing was measured, but what
+			// the connects cost is kept.
+			r.interruptedAt = clock.Now()
 			cancel()
 			r.live.Wait()
-			return nil, fmt.Errorf("%s: interrupted while connecting: %w", cfg.Transport, err)
+			return r.result(results.Generator{Worker: cfg.Worker.Index}, results.NewHistogram(), nil), nil
 		}
 		log.Info("connections open", "transport", cfg.Transport, "ready", r.ready.Load(), "failed", r.failed.Load(),
 			"took", (clock.Now() - started).Round(time.Millisecond))
 	}
 
 	// Phase 3: the plan, the measured window and the timeline.
-	r.setPlan(info.Delivers)
+	r.setPlan(info.Scheduled)
 	gen, timerLag, events := r.execute(runCtx)
+	if ctx.Err() != nil {
+		r.interruptedAt = clock.Now()
+	}
 
 	// Phase 4: wait for late messages, stop, collect.
-	if info.Delivers {
+	if info.Scheduled {
 		r.drain(runCtx)
 	}
 	cancel()
@@ -124,14 +153,15 @@ func (r *run) preflight(ctx context.Context) error {
 
 // setPlan fixes the schedule (the given plan, or one starting shortly) and
 // releases the connection goroutines waiting for it.
-func (r *run) setPlan(delivers bool) {
+func (r *run) setPlan(scheduled bool) {
 	if r.cfg.Plan != nil {
 		r.plan = *r.cfg.Plan
 	} else {
 		r.plan = NewPlan(r.cfg.Workload, r.clock.Time(r.clock.Now()+planLead))
 	}
 	r.sched = r.plan.on(r.clock)
-	if delivers {
+	r.tag = markerTag(r.plan.Topic)
+	if scheduled {
 		r.expected = r.sched.measured
 	}
 	close(r.planned)
@@ -168,6 +198,25 @@ func (r *run) execute(ctx context.Context) (results.Generator, *results.Histogra
 		events[i].Worker = r.cfg.Worker.Index
 	}
 	return judge(r.cfg.Worker.Index, cpuUsed, wall, timerLag), timerLag, events
+}
+
+// due is how many measured events were due: all of them, or those scheduled
+// before the run was interrupted.
+func (r *run) due() int64 {
+	if r.interruptedAt == 0 {
+		return r.sched.measured
+	}
+	n := r.sched.pacer.CountBefore(r.interruptedAt) - r.sched.first
+	return min(max(n, 0), r.sched.measured)
+}
+
+// window is the part of the measured window that actually ran.
+func (r *run) window() time.Duration {
+	full := time.Duration(r.cfg.Workload.Duration)
+	if r.interruptedAt == 0 {
+		return full
+	}
+	return min(max(r.interruptedAt-r.sched.windowStart, 0), full)
 }
 
 // drain waits until every ready connection has every measured message, or the

@@ -23,7 +23,11 @@ func (r *run) sendSchedule(ctx context.Context, p Pacer, sh *shard, counts *send
 			return
 		}
 		seq := s.seq(i)
-		buf = wire.Envelope{Seq: seq, TS: r.clock.UnixNano(at), Topic: r.plan.Topic, Data: payload}.AppendJSON(buf[:0])
+		if r.tmpl != nil {
+			buf = r.tmpl.render(buf[:0], wire.Marker{Tag: r.tag, Seq: seq, TS: r.clock.UnixNano(at)}, payload)
+		} else {
+			buf = wire.Envelope{Seq: seq, TS: r.clock.UnixNano(at), Topic: r.plan.Topic, Data: payload}.AppendJSON(buf[:0])
+		}
 		err := send(buf)
 		if i >= s.first {
 			sh.record(results.HistSendLag, r.clock.Now()-at)

@@ -48,3 +48,18 @@ func (t *seqTracker) complete() bool { return uint64(t.received) == t.n }
 
 // lost is the number of measured messages not (yet) received.
 func (t *seqTracker) lost() int64 { return int64(t.n) - t.received }
+
+// receivedBelow counts the measured messages received among the first n: a
+// run interrupted early owes only the messages that were due.
+func (t *seqTracker) receivedBelow(n uint64) int64 {
+	if n >= t.n {
+		return t.received
+	}
+	var count int64
+	for i := uint64(0); i < n; i++ {
+		if t.bits[i/64]&(1<<(i%64)) != 0 {
+			count++
+		}
+	}
+	return count
+}

@@ -23,8 +23,15 @@ func ErrorLines(run *results.Run) []string {
 			e := t.Errors[c]
 			lines = append(lines, t.Transport+": "+c+": "+itoa(e.Count)+" (first: "+e.First+")")
 		}
+		if t.Interrupted {
+			lines = append(lines, fmt.Sprintf("%s: interrupted after %s of the %s measured window; counts and rates cover what ran, messages not yet due are not counted lost",
+				t.Transport, time.Duration(t.Window), time.Duration(t.Workload.Duration)))
+		}
+		if t.LatencyClock == results.ClockServer {
+			lines = append(lines, t.Transport+": latency is from each message's own timestamp, on the server's clock: valid only as far as the server's and this machine's clocks agree (same host, or synchronised)")
+		}
 		if t.Workload.Pattern == "churn" {
-			secs := time.Duration(t.Workload.Duration).Seconds()
+			secs := t.MeasuredSeconds()
 			lines = append(lines, fmt.Sprintf("%s: churn: %d of %d scheduled connects completed, %.1f/s (connect columns time each from its scheduled start)",
 				t.Transport, t.Counters.ConnReady, t.Counters.ConnAttempted, float64(t.Counters.ConnReady)/secs))
 		}

@@ -58,8 +58,8 @@ func Summarize(r *results.TransportResult) Summary {
 		Errors:      r.ErrorCount(),
 		Saturated:   r.Saturated(),
 	}
-	if d := time.Duration(r.Workload.Duration); d > 0 {
-		s.PerSecond = float64(c.Received) / d.Seconds()
+	if secs := r.MeasuredSeconds(); secs > 0 {
+		s.PerSecond = float64(c.Received) / secs
 	}
 	if c.Expected > 0 {
 		s.LossRatio = float64(c.Lost) / float64(c.Expected)

@@ -93,6 +93,9 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		out.Generator = append(out.Generator, p.Generator...)
 		out.Resources = append(out.Resources, p.Resources...)
 		out.Events = append(out.Events, p.Events...)
+		if p.LatencyClock != ClockGenerator {
+			out.LatencyClock = p.LatencyClock
+		}
 		out.Counters.add(p.Counters)
 		for name, h := range p.Histograms {
 			if out.Histograms[name] == nil {

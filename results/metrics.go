@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Unit says how a metric's value is measured and written.
@@ -94,7 +93,7 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 		return 0, 0, err
 	}
 	c := r.Counters
-	secs := time.Duration(r.Workload.Duration).Seconds()
+	secs := r.MeasuredSeconds()
 	ratio := func(a, b int64) float64 {
 		if b == 0 {
 			return 0

@@ -18,6 +18,18 @@ const (
 	HistLatency      = "latency"       // fan-out delivery latency or echo round-trip time
 	HistSendLag      = "send_lag"      // actual send time minus scheduled time, per send
 	HistTimerLag     = "timer_lag"     // oversleep of a 10 ms probe timer: load-generator health
+	HistGap          = "gap"           // listen: time between consecutive messages on one connection
+)
+
+// Clocks latency can be measured on (TransportResult.LatencyClock).
+const (
+	// ClockGenerator: pushbench stamped the send time and timed the arrival on
+	// the same monotonic clock. The default.
+	ClockGenerator = ""
+	// ClockServer: the send time is the server's own timestamp in the message
+	// (listen --timestamp), so latency is valid only as far as the server's
+	// and the generator's wall clocks agree (same host, or synchronised).
+	ClockServer = "server"
 )
 
 // Run is one invocation of the load generator: the workload as run, where it ran,
@@ -35,6 +47,9 @@ type Run struct {
 	Command    []string           `json:"command,omitempty"`
 	Env        Env                `json:"env"`
 	Transports []*TransportResult `json:"transports"`
+	// Interrupted marks a run stopped early (Ctrl-C): its transports hold
+	// what ran, and any not yet started are missing.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Workload is the load that was applied, as run (defaults filled in).
@@ -89,6 +104,13 @@ type TransportResult struct {
 	Generator  []Generator            `json:"generator"`
 	Resources  []Resources            `json:"resources,omitempty"` // idle pattern, per worker
 	Events     []Event                `json:"events,omitempty"`    // timeline actions, per worker
+	// Interrupted marks a run ended early (Ctrl-C); Window is then the part
+	// of the measured window that ran, which rates are computed over.
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Window      Duration `json:"window,omitempty"`
+	// LatencyClock says whose clock the latency histogram is on
+	// (ClockGenerator or ClockServer).
+	LatencyClock string `json:"latency_clock,omitempty"`
 }
 
 // Resources is what holding connections cost, read in the middle of an idle
@@ -158,6 +180,15 @@ func (r *TransportResult) Saturated() bool {
 		}
 	}
 	return false
+}
+
+// MeasuredSeconds is the length of the measured window that ran: the
+// workload's duration, or less for an interrupted run.
+func (r *TransportResult) MeasuredSeconds() float64 {
+	if r.Interrupted {
+		return time.Duration(r.Window).Seconds()
+	}
+	return time.Duration(r.Workload.Duration).Seconds()
 }
 
 // Hist returns the named histogram, or an empty one when it was not recorded.

@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 	"github.com/pushbench/pushbench/clients"
+	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/workload"
 )
 
@@ -24,10 +25,34 @@ type Scenario struct {
 	Target            Target         `yaml:"target" json:"target"`
 	Transports        []clients.Name `yaml:"transports" json:"transports"`
 	workload.Workload `yaml:",inline"`
+	Messages          Messages   `yaml:"messages" json:"messages"`
 	Thresholds        Thresholds `yaml:"thresholds" json:"-"`
 
 	// File is where the scenario was loaded from ("" for one built from flags).
 	File string `yaml:"-" json:"file,omitempty"`
+}
+
+// Messages says how the target's messages look when it is not pushbench's
+// own server: the bodies to send in its format, and where the numbers are in
+// what it pushes.
+type Messages struct {
+	// PublishBody and EchoBody are body templates for fan-out publishes and
+	// echo sends, with {{marker}} (required), {{seq}}, {{ts}}, {{payload}}.
+	// Empty: pushbench's envelope.
+	PublishBody string `yaml:"publish_body" json:"publish_body,omitempty"`
+	EchoBody    string `yaml:"echo_body" json:"echo_body,omitempty"`
+	// Timestamp and Seq locate a pushed message's own send time (PATH[:UNIT])
+	// and sequence number (PATH, or sse-id), for the listen pattern.
+	Timestamp string `yaml:"timestamp" json:"timestamp,omitempty"`
+	Seq       string `yaml:"seq" json:"seq,omitempty"`
+}
+
+// Body is the template of the messages the pattern sends, if any.
+func (m Messages) Body(p workload.Pattern) string {
+	if p == workload.Echo {
+		return m.EchoBody
+	}
+	return m.PublishBody
 }
 
 // Target is where the load goes: "builtin" (a fresh reference server per
@@ -181,6 +206,22 @@ func (s *Scenario) validate(file *ast.File) error {
 				return at(fmt.Sprintf("$.transports[%d]", i), "pattern %s needs a bidirectional transport; %s only pushes", s.Pattern, tr)
 			}
 		}
+	}
+	for key, body := range map[string]string{"publish_body": s.Messages.PublishBody, "echo_body": s.Messages.EchoBody} {
+		if body == "" {
+			continue
+		}
+		if err := loadgen.CheckBody(body); err != nil {
+			return at("$.messages."+key, "%v", err)
+		}
+	}
+	p := loadgen.Payload{Timestamp: s.Messages.Timestamp, Seq: s.Messages.Seq}
+	if err := p.Check(); err != nil {
+		key := "seq"
+		if strings.HasPrefix(err.Error(), "timestamp") {
+			key = "timestamp"
+		}
+		return at("$.messages."+key, "%v", err)
 	}
 	if s.Target.URL != "" {
 		if u, err := url.Parse(s.Target.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -101,6 +101,10 @@ func TestParseErrorsNameFileLineColumnAndKey(t *testing.T) {
 		{"no operator", "name: x\nthresholds:\n  all:\n    lost: \"0\"\n", `bad.yaml:4:11: thresholds.all.lost: threshold "0": want an operator`},
 		{"unknown threshold group", "name: x\nthresholds:\n  pigeon:\n    lost: \"== 0\"\n", `bad.yaml:3:3: thresholds.pigeon: thresholds for "pigeon"`},
 		{"churn beyond ephemeral ports", "name: x\npattern: churn\nrate: 1000/s\nduration: 60s\n", `bad.yaml:3:7: rate: churn at 1000/s for 1m2s opens 62000 connections`},
+		{"template without marker", "name: x\nmessages:\n  publish_body: '{\"t\":\"{{seq}}\"}'\n", `bad.yaml:3:17: messages.publish_body: template "{\"t\":\"{{seq}}\"}" has no {{marker}}`},
+		{"unknown placeholder", "name: x\nmessages:\n  echo_body: '{{mark}}'\n", `bad.yaml:3:14: messages.echo_body: template "{{mark}}": unknown placeholder {{mark}}`},
+		{"bad timestamp unit", "name: x\npattern: listen\nmessages:\n  timestamp: t:hours\n", `bad.yaml:4:14: messages.timestamp: timestamp "t:hours": unit "hours"`},
+		{"unknown messages key", "name: x\nmessages:\n  body: x\n", `bad.yaml:3:3: unknown field "body"`},
 		{"syntax", "name: [\n", `bad.yaml:1:7: sequence end token ']' not found`},
 	}
 	for _, tt := range tests {

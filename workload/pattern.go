@@ -14,6 +14,7 @@ const (
 	Echo   Pattern = "echo"   // every connection sends and times the echo
 	Idle   Pattern = "idle"   // hold connections open and measure what they cost
 	Churn  Pattern = "churn"  // open and close connections at a rate, timing each connect
+	Listen Pattern = "listen" // no publisher: receive what the server pushes on its own
 )
 
 // PatternInfo is one pattern's entry in the registry: what it needs of a
@@ -28,6 +29,9 @@ type PatternInfo struct {
 	// Delivers patterns expect messages on every connection; a run that
 	// received none has failed.
 	Delivers bool
+	// Scheduled patterns send the plan's schedule, so every connection is
+	// owed each measured message and what does not arrive is lost.
+	Scheduled bool
 	// Holds patterns keep their connections open for the whole run; churn
 	// does not.
 	Holds bool
@@ -35,8 +39,9 @@ type PatternInfo struct {
 
 // patterns is the registry, in the order help text lists them.
 var patterns = []PatternInfo{
-	{Name: Fanout, Summary: "one publisher, every connection receives", Publishes: true, Delivers: true, Holds: true},
-	{Name: Echo, Summary: "each connection sends and times the echo", Bidirectional: true, Delivers: true, Holds: true},
+	{Name: Fanout, Summary: "one publisher, every connection receives", Publishes: true, Delivers: true, Scheduled: true, Holds: true},
+	{Name: Echo, Summary: "each connection sends and times the echo", Bidirectional: true, Delivers: true, Scheduled: true, Holds: true},
+	{Name: Listen, Summary: "no publisher: receive what the server pushes on its own", Delivers: true, Holds: true},
 	{Name: Idle, Summary: "hold connections, measure their cost", Holds: true},
 	{Name: Churn, Summary: "open and close connections at --rate, timing each connect"},
 }

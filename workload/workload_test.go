@@ -82,7 +82,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"negative connections", Workload{Connections: -1}, "connections: -1 must be positive"},
 		{"negative warmup", Workload{Warmup: Duration(-time.Second).Ptr()}, "warmup: -1s must not be negative"},
 		{"negative drain", Workload{Drain: Duration(-time.Second).Ptr()}, "drain: -1s must not be negative"},
-		{"unknown pattern", Workload{Pattern: "storm"}, `pattern: unknown pattern "storm" (want fanout, echo, idle, churn)`},
+		{"unknown pattern", Workload{Pattern: "storm"}, `pattern: unknown pattern "storm" (want fanout, echo, listen, idle, churn)`},
 		{"churn past the ports", Workload{Pattern: Churn, Rate: 1000, Duration: Duration(time.Minute)}, "rate: churn at 1000/s for 1m2s opens 62000 connections"},
 	}
 	for _, tt := range tests {
