@@ -38,7 +38,7 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			fmt.Fprintf(stderr, "pushbench run: %s: interrupted: skipped %v\n", full.Name, full.Transports[i:])
 			break
 		}
-		tr, err := runTransport(ctx, full, name, worker, log, stderr)
+		tr, err := runTransport(ctx, full, name, worker, log, stderr, o.quiet)
 		if err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintf(stderr, "pushbench run: %s: %s: interrupted before it began: %v\n", full.Name, name, err)
@@ -107,7 +107,7 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 
 // runTransport runs the scenario against one transport, starting and stopping
 // a builtin server around it when the target is builtin.
-func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
+func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool) (*results.TransportResult, error) {
 	tg, err := openTarget(ctx, sc.Target, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -119,7 +119,10 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		}
 	}()
 	url, publish := sc.Endpoints(name, tg.URLs().Base)
+	progress := newProgressPrinter(stderr, quiet)
+	defer progress.done()
 	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(),
+		Progress: progress.callback(),
 		Body:    sc.Messages.Body(sc.Pattern),
 		Payload: loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)

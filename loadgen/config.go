@@ -36,6 +36,8 @@ type Config struct {
 	// echo sends) in the target's own format: a template with {{marker}}
 	// (template.go). Empty: pushbench's envelope.
 	Body string
+	// Progress, when set, is called once a second with a snapshot of the run.
+	Progress func(Progress)
 }
 
 // withRuntime fills what the caller may leave out: the workload's defaults

@@ -75,6 +75,24 @@ func (s *shard) arrived(sinceWindow time.Duration) {
 	s.mu.Unlock()
 }
 
+// snapshot merges one histogram across shards and counts the measured
+// messages so far, for progress reports while the run goes on.
+func (r *recorder) snapshot(name string) (*results.Histogram, int64) {
+	h := results.NewHistogram()
+	var n int64
+	for _, s := range r.shards {
+		s.mu.Lock()
+		if sh := s.hists[name]; sh != nil {
+			h.Merge(sh)
+		}
+		for _, c := range s.received {
+			n += c
+		}
+		s.mu.Unlock()
+	}
+	return h, n
+}
+
 // merge folds every shard into one set of histograms and one series.
 func (r *recorder) merge() (map[string]*results.Histogram, []int64) {
 	hists := map[string]*results.Histogram{}

@@ -46,6 +46,7 @@ type run struct {
 	// interruptedAt is when the caller's context ended the run early (0: it
 	// ran to the end). Messages not yet due then are not owed.
 	interruptedAt time.Duration
+	phase         phase
 
 	attempted, ready, failed, dropped, ended atomic.Int64
 	// settled counts ready connections drain need not wait for: they have
@@ -96,6 +97,13 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	if cfg.Progress != nil {
+		progressCtx, stopProgress := context.WithCancel(runCtx)
+		progressDone := make(chan struct{})
+		go func() { defer close(progressDone); r.reportProgress(progressCtx, cfg.Progress) }()
+		defer func() { stopProgress(); <-progressDone }()
+	}
+
 	// Phase 1: preflight and what the pattern needs before connections open.
 	if err := r.preflight(runCtx); err != nil {
 		return nil, err
@@ -131,6 +139,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	}
 
 	// Phase 4: wait for late messages, stop, collect.
+	r.phase.set(PhaseDraining)
 	if info.Scheduled {
 		r.drain(runCtx)
 	}
@@ -185,7 +194,9 @@ func (r *run) execute(ctx context.Context) (results.Generator, *results.Histogra
 	driven := make(chan struct{})
 	go func() { defer close(driven); r.pat.drive(ctx, r) }()
 
+	r.phase.set(PhaseWarmup)
 	r.clock.SleepUntil(ctx, r.sched.windowStart)
+	r.phase.set(PhaseMeasuring)
 	cpuStart, wallStart := cpuTime(), r.clock.Now()
 	r.clock.SleepUntil(ctx, r.sched.windowEnd)
 	cpuUsed, wall := cpuTime()-cpuStart, r.clock.Now()-wallStart

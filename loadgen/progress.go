@@ -1,0 +1,78 @@
+package loadgen
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// Progress is a snapshot of a running transport for a live progress line.
+type Progress struct {
+	Transport string
+	Phase     string        // connecting, warm-up, measuring, draining
+	Elapsed   time.Duration // into the measured window (0 before it)
+	Total     time.Duration // the measured window's length
+	Ready     int64
+	Failed    int64
+	Received  int64         // measured messages so far
+	PerSecond float64       // measured messages in the last second
+	Missing   int64         // scheduled patterns: messages due over a second ago not yet received
+	P99       time.Duration // latency so far; 0 before the first sample
+}
+
+// Phases a run reports.
+const (
+	PhaseConnecting = "connecting"
+	PhaseWarmup     = "warm-up"
+	PhaseMeasuring  = "measuring"
+	PhaseDraining   = "draining"
+)
+
+// phase holds the runner's current phase for the progress reporter.
+type phase struct{ v atomic.Value }
+
+func (p *phase) set(s string) { p.v.Store(s) }
+func (p *phase) get() string {
+	if s, ok := p.v.Load().(string); ok {
+		return s
+	}
+	return PhaseConnecting
+}
+
+// reportProgress calls report once a second until ctx ends.
+func (r *run) reportProgress(ctx context.Context, report func(Progress)) {
+	var last int64
+	for next := r.clock.Now() + time.Second; r.clock.SleepUntil(ctx, next); next += time.Second {
+		p := r.progress()
+		p.PerSecond = float64(p.Received - last)
+		last = p.Received
+		report(p)
+	}
+}
+
+// progress takes a snapshot. The plan fields are read only once the plan is
+// set (planned is closed).
+func (r *run) progress() Progress {
+	p := Progress{Transport: string(r.cfg.Transport), Phase: r.phase.get(), Total: time.Duration(r.cfg.Workload.Duration),
+		Ready: r.ready.Load(), Failed: r.failed.Load()}
+	select {
+	case <-r.planned:
+	default:
+		return p
+	}
+	now := r.clock.Now()
+	p.Elapsed = min(max(now-r.sched.windowStart, 0), p.Total)
+	lat, received := r.rec.snapshot(results.HistLatency)
+	p.Received = received
+	if lat.Count() > 0 {
+		p.P99 = lat.Quantile(0.99)
+	}
+	if r.expected > 0 {
+		due := r.sched.pacer.CountBefore(now-time.Second) - r.sched.first
+		due = min(max(due, 0), r.sched.measured)
+		p.Missing = max(due*p.Ready-received, 0)
+	}
+	return p
+}
