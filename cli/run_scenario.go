@@ -123,8 +123,8 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	defer progress.done()
 	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(),
 		Progress: progress.callback(),
-		Body:    sc.Messages.Body(sc.Pattern),
-		Payload: loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
+		Body:     sc.Messages.Body(sc.Pattern),
+		Payload:  loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)
 }
