@@ -28,6 +28,7 @@ func commands() []command {
 		{"report", "re-render saved results as tables (text, markdown, csv, json)", runReport},
 		{"merge", "merge results of several load-generator workers exactly", runMerge},
 		{"compare", "compare two results (or sets of repeated runs) metric by metric", runCompare},
+		{"probe", "connect one client to a server and show its handshake, first messages and the run flags to measure it", runProbe},
 		{"publish", "write the published results page (results/README.md) from a saved run", runPublish},
 	}
 }

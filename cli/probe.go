@@ -1,0 +1,394 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pushbench/pushbench/clients"
+	"github.com/pushbench/pushbench/internal/wire"
+)
+
+// probeOptions are the flags of pushbench probe.
+type probeOptions struct {
+	transport string
+	messages  int
+	wait      time.Duration
+}
+
+// runProbe connects one client to an unknown server and shows what it says:
+// the handshake, the first messages as framed with their arrival times, and
+// the pushbench run flags that would measure it. What a person does first.
+func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o probeOptions
+	fs := newFlagSet("probe", "[flags] URL", stderr)
+	fs.StringVar(&o.transport, "transport", "", "transport to speak: "+clients.JoinNames(",")+" (default: implied by the URL: ws:// is ws, a /socket.io/ path socketio, else sse or chunked by the answer's Content-Type)")
+	fs.IntVar(&o.messages, "messages", 5, "how many messages to show")
+	fs.DurationVar(&o.wait, "wait", 5*time.Second, "how long to wait for them")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{errors.New("want one URL, e.g. pushbench probe http://127.0.0.1:8080/sse")}
+	}
+	target := fs.Arg(0)
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" || !slices.Contains([]string{"http", "https", "ws", "wss"}, u.Scheme) {
+		return usageError{fmt.Errorf("URL %q: want http(s):// or ws(s)://host:port/path", target)}
+	}
+	if o.messages < 1 || o.wait <= 0 {
+		return usageError{errors.New("--messages and --wait must be positive")}
+	}
+	name, err := probeTransport(ctx, o.transport, u)
+	if err != nil {
+		return err
+	}
+	entry, err := clients.Lookup(name)
+	if err != nil {
+		return usageError{err}
+	}
+	fmt.Fprintf(stdout, "%s as %s\n\nhandshake:\n", target, name)
+	if err := probeHandshake(ctx, stdout, name, target); err != nil {
+		return err
+	}
+
+	clock := probeClock{start: time.Now()}
+	dial := clients.NewDialOptions(clock, 10*time.Second)
+	defer dial.Close()
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	conn, tm, err := entry.New().Dial(cctx, target, dial)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(stdout, "\nready after %s; first messages (arrival after ready):\n", roundDur(tm.Ready))
+	frames := readFrames(cctx, conn, o.messages, o.wait)
+	for _, f := range frames {
+		fmt.Fprintf(stdout, "  +%-9s %s%s\n", roundDur(f.At-tm.Ready), frameMeta(f), quoteFrame(f.Data))
+	}
+	if len(frames) == 0 {
+		fmt.Fprintf(stdout, "  (none within %s: the server pushes nothing on its own; fan-out needs its publish endpoint, --publish)\n", o.wait)
+	}
+	fmt.Fprintf(stdout, "\nto measure it:\n  %s\n", suggestRun(name, u, frames))
+	return nil
+}
+
+// roundDur rounds a duration for display.
+func roundDur(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+
+// probeClock is a clock for one probe connection.
+type probeClock struct{ start time.Time }
+
+func (c probeClock) Now() time.Duration { return time.Since(c.start) }
+
+// probeTransport picks the transport: the flag, or what the URL implies; for
+// a plain http URL, what the server's Content-Type says.
+func probeTransport(ctx context.Context, flagValue string, u *url.URL) (clients.Name, error) {
+	if flagValue != "" {
+		n, err := clients.Parse(flagValue)
+		if err != nil {
+			return "", usageError{err}
+		}
+		return n, nil
+	}
+	switch {
+	case u.Scheme == "ws" || u.Scheme == "wss":
+		return clients.WS, nil
+	case strings.Contains(u.Path, "/socket.io"):
+		return clients.SocketIO, nil
+	}
+	resp, err := probeGet(ctx, u.String())
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		return clients.SSE, nil
+	}
+	return clients.Chunked, nil
+}
+
+// probeGet sends one GET and returns as soon as the headers arrive.
+func probeGet(ctx context.Context, target string) (*http.Response, error) {
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, target, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream, application/x-ndjson, */*")
+	resp, err := clients.NewStreamTransport(1).RoundTrip(req)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	resp.Body = readCloser{resp.Body, cancel}
+	return resp, nil
+}
+
+type readCloser struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (r readCloser) Close() error { r.cancel(); return r.ReadCloser.Close() }
+
+// probeHandshake shows how the server answers a connect: status and headers,
+// the accepted subprotocol, the Engine.IO open packet.
+func probeHandshake(ctx context.Context, w io.Writer, name clients.Name, target string) error {
+	switch name {
+	case clients.WS:
+		d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+		conn, resp, err := d.DialContext(ctx, target, nil)
+		if resp != nil {
+			printResponse(w, resp)
+		}
+		if err != nil {
+			return fmt.Errorf("websocket handshake: %w", err)
+		}
+		fmt.Fprintf(w, "  subprotocol: %q\n", conn.Subprotocol())
+		conn.Close()
+	case clients.SocketIO, clients.SocketIOPolling:
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		resp, err := probeGet(ctx, target+sep+"EIO=4&transport=polling")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		printResponse(w, resp)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		fmt.Fprintf(w, "  Engine.IO open packet: %s\n", body)
+	default:
+		resp, err := probeGet(ctx, target)
+		if err != nil {
+			return err
+		}
+		printResponse(w, resp)
+		resp.Body.Close()
+	}
+	return nil
+}
+
+func printResponse(w io.Writer, resp *http.Response) {
+	fmt.Fprintf(w, "  %s %s\n", resp.Proto, resp.Status)
+	keys := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %s: %s\n", k, strings.Join(resp.Header[k], ", "))
+	}
+}
+
+// readFrames reads up to n frames or until wait has passed.
+func readFrames(ctx context.Context, conn clients.Conn, n int, wait time.Duration) []clients.Frame {
+	got := make(chan clients.Frame)
+	go func() {
+		defer close(got)
+		for {
+			f, err := conn.Read()
+			if err != nil {
+				return
+			}
+			select {
+			case got <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var frames []clients.Frame
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for len(frames) < n {
+		select {
+		case f, ok := <-got:
+			if !ok {
+				return frames
+			}
+			frames = append(frames, f)
+		case <-timer.C:
+			return frames
+		case <-ctx.Done():
+			return frames
+		}
+	}
+	return frames
+}
+
+func frameMeta(f clients.Frame) string {
+	var parts []string
+	if f.Event != "" {
+		parts = append(parts, "event="+f.Event)
+	}
+	if f.ID != "" {
+		parts = append(parts, "id="+f.ID)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(parts, " ") + "] "
+}
+
+func quoteFrame(b []byte) string {
+	const max = 120
+	if len(b) > max {
+		return fmt.Sprintf("%s… (%d bytes)", b[:max], len(b))
+	}
+	return string(b)
+}
+
+// suggestRun writes the pushbench run command that would measure the server
+// from what its first messages look like: pushbench's own envelope means
+// fan-out works as is; anything else is measured with listen, reading a
+// timestamp and a sequence number where the messages have them.
+func suggestRun(name clients.Name, u *url.URL, frames []clients.Frame) string {
+	base := (&url.URL{Scheme: strings.Replace(strings.Replace(u.Scheme, "wss", "https", 1), "ws", "http", 1), Host: u.Host}).String()
+	cmd := []string{"pushbench run", "--target " + base, "--transports " + string(name)}
+	entry, _ := clients.Lookup(name)
+	if entry.Endpoint(base) != u.String() {
+		cmd = append(cmd, "--url "+string(name)+"="+u.String())
+	}
+	if len(frames) > 0 {
+		if _, err := wire.DecodeEnvelope(frames[0].Data); err == nil {
+			return strings.Join(cmd, " ") + "   # pushbench's own message format: fan-out through its /publish"
+		}
+	}
+	cmd = append(cmd, "--pattern listen")
+	if ts := guessTimestamp(frames); ts != "" {
+		cmd = append(cmd, "--timestamp "+ts)
+	}
+	if seq := guessSeq(frames); seq != "" {
+		cmd = append(cmd, "--seq "+seq)
+	}
+	return strings.Join(cmd, " ")
+}
+
+// topFields decodes each frame as a JSON object of scalars at the top level.
+func topFields(frames []clients.Frame) []map[string]any {
+	var out []map[string]any
+	for _, f := range frames {
+		var m map[string]any
+		d := json.NewDecoder(strings.NewReader(string(f.Data)))
+		d.UseNumber()
+		if d.Decode(&m) != nil {
+			return nil
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// guessTimestamp finds a top-level field that holds "now" in every frame: a
+// number in s, ms, us or ns since 1970, or an RFC 3339 string.
+func guessTimestamp(frames []clients.Frame) string {
+	objs := topFields(frames)
+	if len(objs) == 0 {
+		return ""
+	}
+	now := time.Now()
+	near := func(t time.Time) bool { return t.Sub(now).Abs() < 24*time.Hour }
+	keys := make([]string, 0, len(objs[0]))
+	for k := range objs[0] {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		unit, ok := "", true
+		for _, m := range objs {
+			switch v := m[k].(type) {
+			case json.Number:
+				f, err := v.Float64()
+				if err != nil {
+					ok = false
+					break
+				}
+				u := ""
+				for _, c := range []struct {
+					unit string
+					per  float64
+				}{{"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}} {
+					if near(time.Unix(0, int64(f*c.per))) {
+						u = c.unit
+					}
+				}
+				if u == "" || (unit != "" && u != unit) {
+					ok = false
+				}
+				unit = u
+			case string:
+				t, err := time.Parse(time.RFC3339Nano, v)
+				if err != nil || !near(t) {
+					ok = false
+				}
+			default:
+				ok = false
+			}
+		}
+		if ok {
+			if unit != "" {
+				return k + ":" + unit
+			}
+			return k
+		}
+	}
+	return ""
+}
+
+// guessSeq finds a sequence number: SSE ids counting up, or a top-level
+// integer field that counts up by one from frame to frame.
+func guessSeq(frames []clients.Frame) string {
+	if len(frames) < 2 {
+		return ""
+	}
+	counts := func(vals []string) bool {
+		for i := 1; i < len(vals); i++ {
+			a, err1 := strconv.ParseUint(vals[i-1], 10, 64)
+			b, err2 := strconv.ParseUint(vals[i], 10, 64)
+			if err1 != nil || err2 != nil || b != a+1 {
+				return false
+			}
+		}
+		return true
+	}
+	ids := make([]string, len(frames))
+	for i, f := range frames {
+		ids[i] = f.ID
+	}
+	if counts(ids) {
+		return "sse-id"
+	}
+	objs := topFields(frames)
+	if len(objs) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(objs[0]))
+	for k := range objs[0] {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		vals := make([]string, len(objs))
+		for i, m := range objs {
+			vals[i] = fmt.Sprint(m[k])
+		}
+		if counts(vals) {
+			return k
+		}
+	}
+	return ""
+}
