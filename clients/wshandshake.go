@@ -80,7 +80,7 @@ func (h *wsHandshake) dialTLS(ctx context.Context, network, addr string) (net.Co
 	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()
-		return nil, fmt.Errorf("tls: %w", err)
+		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	h.conn = newHandshakeConn(tc, h.quiet)
 	return h.conn, nil
