@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -104,4 +105,42 @@ func (a *dialAttempt) fail(step string, err error) *DialError {
 		err = fmt.Errorf("not ready within %s: %w", a.timeout, err)
 	}
 	return &DialError{URL: a.url, Phase: phase, Err: err}
+}
+
+// answered is the DialError for err during step once the server has
+// answered: its answer says what went wrong, so the step stands even if the
+// connect timeout fired meanwhile.
+func (a *dialAttempt) answered(step string, err error) *DialError {
+	return &DialError{URL: a.url, Phase: step, Err: err}
+}
+
+// statusError is a handshake answered with the wrong status: what was
+// expected, what came, and the first bytes of the answer's body, which
+// usually say why (an HTML error page, a framework's 404 text).
+type statusError struct {
+	want   string // e.g. "101 Switching Protocols"
+	code   int
+	status string // e.g. "200 OK"
+	body   []byte
+}
+
+func (e *statusError) Error() string {
+	s := "expected " + e.want + ", got " + e.status
+	if len(e.body) > 0 {
+		s += ": " + quoteBytes(e.body, quotedBytesMax)
+	}
+	return s
+}
+
+// quotedBytesMax is how many bytes of a server's answer an error quotes.
+const quotedBytesMax = 80
+
+// quoteBytes quotes the first max bytes of b as a Go string and says how
+// many more were left out, so an error shows what the server sent without
+// flooding the log.
+func quoteBytes(b []byte, max int) string {
+	if len(b) <= max {
+		return strconv.Quote(string(b))
+	}
+	return fmt.Sprintf("%s (%d more bytes not shown)", strconv.Quote(string(b[:max])), len(b)-max)
 }

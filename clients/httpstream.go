@@ -62,10 +62,14 @@ func dialStream(ctx context.Context, url, accept string, wantTypes []string, opt
 	context.AfterFunc(ctx, a.cancel)
 	tm.Ready = opts.Clock.Now() - start
 	if resp.StatusCode != http.StatusOK {
+		// The body says why, but a page that streams slowly must not hold
+		// the error up: it gets one quiet period, then the request ends.
+		cut := time.AfterFunc(opts.handshakeQuiet(), a.cancel)
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		cut.Stop()
 		resp.Body.Close()
 		a.end()
-		return nil, tm, a.fail(PhaseStatus, fmt.Errorf("expected 200, got %s: %q", resp.Status, snippet))
+		return nil, tm, a.fail(PhaseStatus, &statusError{want: "200", code: resp.StatusCode, status: resp.Status, body: snippet})
 	}
 	ct := resp.Header.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)

@@ -3,6 +3,7 @@ package clients
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +42,7 @@ func DialPublisher(ctx context.Context, url string, opts DialOptions, onError fu
 		conn, _, err := dialWebSocket(a, opts)
 		a.end()
 		if err != nil {
-			return nil, fmt.Errorf("publisher: %w", err)
+			return nil, fmt.Errorf("publisher: %w", noPublishEndpoint(err))
 		}
 		p := &wsPublisher{conn: conn, readDone: make(chan struct{})}
 		// Read so gorilla answers the server's pings and sees its close.
@@ -116,10 +117,38 @@ func (p *httpPublisher) Publish(msg []byte) error {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 {
-			p.onError(fmt.Errorf("POST %s: %s: %q", p.url, resp.Status, body))
+			err := fmt.Errorf("POST %s: %w", p.url, &statusError{want: "2xx", code: resp.StatusCode, status: resp.Status, body: body})
+			p.onError(noPublishEndpoint(err))
 		}
 	}()
 	return nil
 }
 
 func (p *httpPublisher) Close() { p.wg.Wait() }
+
+// ErrNoPublishEndpoint marks a publisher failure whose answer says the target
+// has no publish endpoint at the URL: a 404, 405 or 501, a WebSocket upgrade
+// answered with a plain 2xx page, or a connection closed without an answer.
+var ErrNoPublishEndpoint = errors.New("the target has no publish endpoint there")
+
+// publishHint is what a user does about ErrNoPublishEndpoint.
+const publishHint = "pass --publish URL (the server's own publish endpoint, with --publish-body for its format) " +
+	"or use --pattern listen to measure what the server pushes on its own"
+
+// noPublishEndpoint adds ErrNoPublishEndpoint and its hint to err when err
+// is such an answer, keeping a DialError's URL and phase.
+func noPublishEndpoint(err error) error {
+	var se *statusError
+	missing := errors.Is(err, errNoAnswer) || errors.As(err, &se) &&
+		(se.code == http.StatusNotFound || se.code == http.StatusMethodNotAllowed ||
+			se.code == http.StatusNotImplemented || se.code/100 == 2)
+	if !missing {
+		return err
+	}
+	hint := func(cause error) error { return fmt.Errorf("%w; %w: %s", cause, ErrNoPublishEndpoint, publishHint) }
+	var de *DialError
+	if errors.As(err, &de) {
+		return &DialError{URL: de.URL, Phase: de.Phase, Err: hint(de.Err)}
+	}
+	return hint(err)
+}

@@ -58,6 +58,24 @@ type DialOptions struct {
 	ConnectTimeout time.Duration
 	HTTP           *http.Transport      // for HTTP streaming transports and the HTTP publisher
 	WSBuffers      websocket.BufferPool // WebSocket write buffers, held only during a write
+	// HandshakeQuiet is how long a server that has begun answering a
+	// handshake may fall silent before the answer counts as incomplete (a
+	// header block that never ends, an error page that keeps streaming);
+	// zero means DefaultHandshakeQuiet. It applies during the dial only.
+	HandshakeQuiet time.Duration
+}
+
+// DefaultHandshakeQuiet is the HandshakeQuiet of zero-valued options: long
+// enough for any server that is writing its answer, short enough that a
+// broken answer is reported well within a second.
+const DefaultHandshakeQuiet = 400 * time.Millisecond
+
+// handshakeQuiet is HandshakeQuiet with its default filled in.
+func (o DialOptions) handshakeQuiet() time.Duration {
+	if o.HandshakeQuiet <= 0 {
+		return DefaultHandshakeQuiet
+	}
+	return o.HandshakeQuiet
 }
 
 // NewDialOptions returns options with fresh shared resources for one run.

@@ -2,8 +2,6 @@ package clients
 
 import (
 	"context"
-	"errors"
-	"net"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -29,32 +27,28 @@ func (wsClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, T
 }
 
 // dialWebSocket opens a WebSocket to a.url within the connect timeout of a,
-// timing the TCP handshake and the upgrade. The socket closes when the
-// caller's context (a.parent) ends.
+// timing the TCP handshake and the upgrade. A failed upgrade is classified
+// from what crossed the wire (see wsHandshake); an answer that stalls fails
+// after opts' quiet period, not the connect timeout. The socket closes when
+// the caller's context (a.parent) ends.
 func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, error) {
 	start := opts.Clock.Now()
 	var tm Timings
-	nd := &net.Dialer{}
+	hs := newWSHandshake(opts, start)
 	d := websocket.Dialer{
-		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := nd.DialContext(ctx, network, addr)
-			if err == nil {
-				tm.TCP = opts.Clock.Now() - start
-			}
-			return c, err
-		},
-		HandshakeTimeout: opts.ConnectTimeout,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  1024,
-		WriteBufferPool:  opts.WSBuffers,
+		NetDialContext:    hs.dial,
+		NetDialTLSContext: hs.dialTLS,
+		HandshakeTimeout:  opts.ConnectTimeout,
+		ReadBufferSize:    1024,
+		WriteBufferSize:   1024,
+		WriteBufferPool:   opts.WSBuffers,
 	}
 	conn, resp, err := d.DialContext(a.ctx, a.url, nil)
+	tm.TCP = hs.tcp
 	if err != nil {
-		if errors.Is(err, websocket.ErrBadHandshake) && resp != nil && !a.timedOut() {
-			return nil, tm, a.fail(PhaseStatus, errors.New("expected 101 Switching Protocols, got "+resp.Status))
-		}
-		return nil, tm, a.fail(PhaseHandshake, err)
+		return nil, tm, hs.failure(a, resp, err)
 	}
+	hs.done()
 	tm.Ready = opts.Clock.Now() - start
 	context.AfterFunc(a.parent, func() {
 		_ = conn.WriteControl(websocket.CloseMessage,
