@@ -7,6 +7,12 @@
 // the event "echo" through its ack (or by emitting "echo" back); "/admin"
 // requires auth {token: "ok"}. POST /publish with a JSON envelope broadcasts it
 // as the event "msg" to every socket of "/", like pushbench's reference server.
+//
+// Two apps of the kind teams write, for testing pushbench against formats it
+// did not define: namespace "/clock" emits the event "time" with
+// {t: <ms since 1970>, n: <count>} to each socket every 20 ms, starting 300 ms
+// after it connects; the event "chat" on "/" is a chat room that rebroadcasts
+// {from: <socket id>, text: <what was sent>} as "chat" to every socket.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
@@ -37,6 +43,19 @@ io.on("connection", (socket) => {
     if (ack) ack(...args);
     else socket.emit("echo", ...args);
   });
+});
+
+io.on("connection", (socket) => {
+  socket.on("chat", (text) => io.emit("chat", { from: socket.id, text }));
+});
+
+io.of("/clock").on("connection", (socket) => {
+  let n = 0;
+  let timer = null;
+  const start = setTimeout(() => {
+    timer = setInterval(() => socket.emit("time", { t: Date.now(), n: ++n }), 20);
+  }, 300);
+  socket.on("disconnect", () => { clearTimeout(start); clearInterval(timer); });
 });
 
 io.of("/admin").use((socket, next) => {
