@@ -58,6 +58,10 @@ type DialOptions struct {
 	ConnectTimeout time.Duration
 	HTTP           *http.Transport      // for HTTP streaming transports and the HTTP publisher
 	WSBuffers      websocket.BufferPool // WebSocket write buffers, held only during a write
+	// Receive says how to speak to a server pushbench did not write: headers,
+	// framing, event filters, Socket.IO namespace and auth. Zero is how
+	// pushbench's own servers speak.
+	Receive Receive
 }
 
 // NewDialOptions returns options with fresh shared resources for one run.
