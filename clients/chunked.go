@@ -1,6 +1,7 @@
 package clients
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,7 +13,8 @@ import (
 // does at readyState 3. Receive.ChunkedFraming says what a message is:
 // FramingLines (newline-delimited, whatever the chunk boundaries; blank lines
 // are heartbeats) or FramingChunks (each HTTP chunk, which needs the client's
-// own HTTP/1.1 connection: see rawstream.go). Frames carry the bytes as sent,
+// own HTTP/1.1 connection: see rawstream.go); in both, whitespace-only
+// lines or chunks are heartbeats, not messages. Frames carry the bytes as sent,
 // JSON or not: decoding them is the load generator's business.
 type chunkedClient struct{}
 
@@ -55,11 +57,17 @@ func (f *linesFramer) feed(p []byte, emit func(Frame)) error {
 
 func (f *linesFramer) atEOF() error { return endOfStream(f.lines.Pending()) }
 
-// chunksFramer frames each HTTP chunk of a still transfer-coded body.
+// chunksFramer frames each HTTP chunk of a still transfer-coded body. A
+// chunk of whitespace alone (a "\n" heartbeat, as blank lines are in
+// FramingLines) is not a message.
 type chunksFramer struct{ chunks wire.ChunkDecoder }
 
 func (f *chunksFramer) feed(p []byte, emit func(Frame)) error {
-	return f.chunks.Feed(p, func(chunk []byte) { emit(Frame{Data: chunk}) })
+	return f.chunks.Feed(p, func(chunk []byte) {
+		if len(bytes.TrimSpace(chunk)) > 0 {
+			emit(Frame{Data: chunk})
+		}
+	})
 }
 
 // atEOF: the connection closed before the last chunk, so the body was cut,
@@ -79,7 +87,9 @@ func (f *chunksFramer) atEOF() error {
 type readsFramer struct{}
 
 func (readsFramer) feed(p []byte, emit func(Frame)) error {
-	emit(Frame{Data: p})
+	if len(bytes.TrimSpace(p)) > 0 {
+		emit(Frame{Data: p})
+	}
 	return nil
 }
 
