@@ -136,14 +136,7 @@ func TestHeadersAndQueryReachTheServer(t *testing.T) {
 				if v.pubWS {
 					pubURL = wsURL(pubURL)
 				}
-				pub, err := clients.DialPublisher(ctx, pubURL, opts, func(err error) { t.Errorf("publish: %v", err) })
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := pub.Publish(want.AppendJSON(nil)); err != nil {
-					t.Fatal(err)
-				}
-				pub.Close()
+				publishOne(t, ctx, pubURL, opts, want)
 			}
 			if got := readEnvelope(t, conn); got != want {
 				t.Fatalf("got %+v, want %+v", got, want)

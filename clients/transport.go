@@ -35,7 +35,7 @@ type Conn interface {
 
 // Frame is one message as the server framed it: an NDJSON line or HTTP
 // chunk, an SSE event's data, a WebSocket message, or a Socket.IO event's
-// first argument (its JSON text).
+// first argument (its JSON text: a string argument keeps its quotes).
 type Frame struct {
 	Data []byte
 	At   time.Duration // clock reading when its bytes arrived
