@@ -119,11 +119,16 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		}
 	}()
 	url, publish := sc.Endpoints(name, tg.URLs().Base)
+	receive, err := sc.Messages.Receive() // the scenario check has refused bad settings
+	if err != nil {
+		return nil, err
+	}
 	progress := newProgressPrinter(stderr, quiet)
 	defer progress.done()
 	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(),
 		Progress: progress.callback(),
 		Body:     sc.Messages.Body(sc.Pattern),
+		Receive:  receive,
 		Payload:  loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)

@@ -2,7 +2,7 @@ package clients
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -15,9 +15,9 @@ import (
 type eioLink interface {
 	// send writes one packet to the server: a WebSocket frame, or a POST.
 	send(ctx context.Context, p wire.EIOPacket) error
-	// deliver hands one Socket.IO message (an envelope) to Read, stamped with
-	// the clock reading at which its bytes arrived.
-	deliver(ctx context.Context, msg []byte, at time.Duration) error
+	// deliver hands one message (an event's first argument or an ack's) to
+	// Read, stamped with the clock reading at which its bytes arrived.
+	deliver(ctx context.Context, f Frame) error
 }
 
 // eioSession is the part of a Socket.IO client that does not depend on how
@@ -27,6 +27,12 @@ type eioLink interface {
 // connections each feed it their packets and give it their eioLink.
 type eioSession struct {
 	link eioLink
+	// namespace, event and auth are Receive's SIONamespace, SIOEvent and
+	// SIOAuth: the socket joins namespace with auth and delivers the events
+	// named event.
+	namespace string
+	event     string
+	auth      json.RawMessage
 	// connected is set once the server accepted the namespace connect; only
 	// the goroutine calling receive touches it.
 	connected bool
@@ -35,17 +41,20 @@ type eioSession struct {
 	ackID uint64
 }
 
-// errEIOClosed reports the server ending the Engine.IO session.
-var errEIOClosed = errors.New("engine.io: server closed the session")
+// newEIOSession is a session over link speaking as rcv (defaults filled) says.
+func newEIOSession(link eioLink, rcv Receive) eioSession {
+	return eioSession{link: link, namespace: rcv.SIONamespace, event: rcv.SIOEvent, auth: rcv.SIOAuth}
+}
 
-// connectPacket asks to join the "/" namespace.
-var connectPacket = wire.EIOPacket{Type: wire.EIOMessage, Data: []byte("0")}
+// errEIOClosed reports the server ending the Engine.IO session: a clean end.
+var errEIOClosed = fmt.Errorf("%w: engine.io close packet", ErrEnded)
 
-// join connects to the "/" namespace: it sends CONNECT, then calls receiveNext
-// (which reads what the server sent and feeds it to receive) until the server
-// has answered.
+// join connects to the session's namespace: it sends CONNECT (with the auth
+// object, if any), then calls receiveNext (which reads what the server sent
+// and feeds it to receive) until the server has answered.
 func (s *eioSession) join(ctx context.Context, receiveNext func() error) error {
-	if err := s.link.send(ctx, connectPacket); err != nil {
+	connect := wire.SIOPacket{Type: wire.SIOConnect, Namespace: s.namespace, Data: s.auth}
+	if err := s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: wire.AppendSIO(nil, connect)}); err != nil {
 		return err
 	}
 	for !s.connected {
@@ -68,24 +77,25 @@ func (s *eioSession) receive(ctx context.Context, p wire.EIOPacket, at time.Dura
 	case p.Type == wire.EIOClose:
 		return errEIOClosed
 	case p.Type == wire.EIOMessage:
-		msg, connected, err := sioInbound(p.Data)
+		f, ok, connected, err := s.inbound(p.Data)
 		if err != nil {
 			return err
 		}
 		s.connected = s.connected || connected
-		if msg != nil {
-			return s.link.deliver(ctx, msg, at)
+		if ok {
+			f.At = at
+			return s.link.deliver(ctx, f)
 		}
 	}
 	return nil
 }
 
-// echo sends msg as an echo event with the next ack id; the server's ack
-// carries the reply, which receive delivers.
+// echo sends msg as an echo event with the next ack id on the session's
+// namespace; the server's ack carries the reply, which receive delivers.
 func (s *eioSession) echo(ctx context.Context, msg []byte) error {
 	s.ackMu.Lock()
 	id := s.ackID
 	s.ackID++
 	s.ackMu.Unlock()
-	return s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: echoEvent(nil, id, msg)})
+	return s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: echoEvent(nil, s.namespace, id, msg)})
 }

@@ -1,6 +1,7 @@
 package clients
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -41,13 +42,11 @@ func dialStream(ctx context.Context, url, accept string, wantTypes []string, opt
 		},
 	}
 	a := startDial(ctx, url, opts.ConnectTimeout)
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(a.ctx, trace), http.MethodGet, url, nil)
+	req, err := newStreamRequest(httptrace.WithClientTrace(a.ctx, trace), url, accept, opts.Receive.Headers)
 	if err != nil {
 		a.end()
 		return nil, tm, a.fail(PhaseRequest, err)
 	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("Cache-Control", "no-store")
 	resp, err := opts.HTTP.RoundTrip(req)
 	if err != nil {
 		a.end()
@@ -61,48 +60,86 @@ func dialStream(ctx context.Context, url, accept string, wantTypes []string, opt
 	// context with it.
 	context.AfterFunc(ctx, a.cancel)
 	tm.Ready = opts.Clock.Now() - start
-	if resp.StatusCode != http.StatusOK {
-		// The body says why, but a page that streams slowly must not hold
-		// the error up: it gets one quiet period, then the request ends.
-		cut := time.AfterFunc(opts.handshakeQuiet(), a.cancel)
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		cut.Stop()
+	if phase, err := checkStream(resp, wantTypes, opts.handshakeQuiet(), a.cancel); err != nil {
 		resp.Body.Close()
 		a.end()
-		return nil, tm, a.fail(PhaseStatus, &statusError{want: "200", code: resp.StatusCode, status: resp.Status, body: snippet})
-	}
-	ct := resp.Header.Get("Content-Type")
-	mt, _, _ := mime.ParseMediaType(ct)
-	if !slices.Contains(wantTypes, mt) {
-		resp.Body.Close()
-		a.end()
-		got := ct
-		if got == "" {
-			got = "no Content-Type"
-		}
-		return nil, tm, a.fail(PhaseContentType, fmt.Errorf("expected %s, got %s", wantTypes[0], got))
+		return nil, tm, a.fail(phase, err)
 	}
 	return resp, tm, nil
 }
 
-// streamConn reads framed messages from a streaming HTTP body. feed turns raw
-// bytes into messages (NDJSON lines or SSE events), keeping partial frames
-// across reads.
+// newStreamRequest is the GET that opens a stream, with the user's headers
+// (which win over the client's own Accept and Cache-Control).
+func newStreamRequest(ctx context.Context, url, accept string, headers http.Header) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("Cache-Control", "no-store")
+	applyHeaders(req, headers)
+	return req, nil
+}
+
+// checkStream checks a stream response's status and media type, returning
+// the failed phase and why; for a wrong status it quotes the body's start.
+// A page that streams slowly must not hold the error up: the body gets one
+// quiet period, then cancel ends the request.
+func checkStream(resp *http.Response, wantTypes []string, quiet time.Duration, cancel func()) (string, error) {
+	if resp.StatusCode != http.StatusOK {
+		cut := time.AfterFunc(quiet, cancel)
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		cut.Stop()
+		return PhaseStatus, &statusError{want: "200", code: resp.StatusCode, status: resp.Status, body: snippet}
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if !slices.Contains(wantTypes, mt) {
+		got := ct
+		if got == "" {
+			got = "no Content-Type"
+		}
+		return PhaseContentType, fmt.Errorf("expected %s, got %s", wantTypes[0], got)
+	}
+	return "", nil
+}
+
+// streamFramer turns a stream body's bytes into frames, keeping partial
+// frames across reads: NDJSON lines, HTTP chunks or SSE events.
+type streamFramer interface {
+	// feed frames p, calling emit for each complete frame (its Data valid
+	// only during the call). io.EOF says the body ended by its own framing
+	// (the last chunk of a chunked body): a clean end.
+	feed(p []byte, emit func(Frame)) error
+	// atEOF is the error Read returns once the body reached EOF: ErrEnded
+	// when that is a frame boundary, else why the end was not clean.
+	atEOF() error
+}
+
+// endOfStream is what an EOF means after pending bytes of an unfinished
+// frame: a clean end at a frame boundary, else a cut stream.
+func endOfStream(pending int) error {
+	if pending > 0 {
+		return fmt.Errorf("stream ended inside a frame: %d bytes pending: %w", pending, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("%w: end of the HTTP stream", ErrEnded)
+}
+
+// streamConn reads framed messages from a streaming HTTP body.
 type streamConn struct {
 	body    io.ReadCloser
 	clock   Clock
 	buf     []byte
-	feed    func(p []byte, emit func(msg []byte)) error
-	pending [][]byte
-	at      time.Duration
+	framer  streamFramer
+	pending []Frame
 	err     error
 	bytes   int64
 }
 
 var _ Conn = (*streamConn)(nil)
 
-func newStreamConn(body io.ReadCloser, clock Clock, feed func([]byte, func([]byte)) error) *streamConn {
-	return &streamConn{body: body, clock: clock, buf: make([]byte, 4096), feed: feed}
+func newStreamConn(body io.ReadCloser, clock Clock, framer streamFramer) *streamConn {
+	return &streamConn{body: body, clock: clock, buf: make([]byte, 4096), framer: framer}
 }
 
 func (c *streamConn) Read() (Frame, error) {
@@ -114,23 +151,28 @@ func (c *streamConn) Read() (Frame, error) {
 		at := c.clock.Now()
 		if n > 0 {
 			c.bytes += int64(n)
-			c.at = at
-			if ferr := c.feed(c.buf[:n], func(msg []byte) {
-				c.pending = append(c.pending, append([]byte(nil), msg...))
-			}); ferr != nil {
+			ferr := c.framer.feed(c.buf[:n], func(f Frame) {
+				f.Data = bytes.Clone(f.Data)
+				f.At = at
+				c.pending = append(c.pending, f)
+			})
+			switch {
+			case ferr == io.EOF:
+				c.err = fmt.Errorf("%w: the server sent the last chunk", ErrEnded)
+			case ferr != nil:
 				c.err = fmt.Errorf("framing: %w", ferr)
 			}
 		}
 		if err != nil && c.err == nil {
 			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
+				err = c.framer.atEOF()
 			}
 			c.err = err
 		}
 	}
-	msg := c.pending[0]
+	f := c.pending[0]
 	c.pending = c.pending[1:]
-	return Frame{Data: msg, At: c.at}, nil
+	return f, nil
 }
 
 func (c *streamConn) Write([]byte) error { return ErrReceiveOnly }

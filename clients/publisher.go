@@ -33,9 +33,12 @@ var (
 
 // DialPublisher connects to url: ws:// or wss:// pipelines envelopes over one
 // WebSocket, http:// or https:// POSTs each one with up to 64 in flight
-// through opts.HTTP. onError receives failures of asynchronous publishes. ctx
+// through opts.HTTP; both send opts.Receive.Headers. onError receives failures of asynchronous publishes. ctx
 // bounds the publisher's life.
 func DialPublisher(ctx context.Context, url string, opts DialOptions, onError func(error)) (Publisher, error) {
+	if err := opts.Receive.Validate(); err != nil {
+		return nil, fmt.Errorf("publisher: %w", err)
+	}
 	switch {
 	case strings.HasPrefix(url, "ws://"), strings.HasPrefix(url, "wss://"):
 		a := startDial(ctx, url, opts.ConnectTimeout)
@@ -56,7 +59,7 @@ func DialPublisher(ctx context.Context, url string, opts DialOptions, onError fu
 		}()
 		return p, nil
 	case strings.HasPrefix(url, "http://"), strings.HasPrefix(url, "https://"):
-		return &httpPublisher{ctx: ctx, url: url, client: &http.Client{Transport: opts.HTTP},
+		return &httpPublisher{ctx: ctx, url: url, header: opts.Receive.Headers, client: &http.Client{Transport: opts.HTTP},
 			slots: make(chan struct{}, 64), onError: onError}, nil
 	}
 	return nil, fmt.Errorf("publisher URL %q: want ws://, wss://, http:// or https://", url)
@@ -87,6 +90,7 @@ func (p *wsPublisher) Close() {
 type httpPublisher struct {
 	ctx     context.Context
 	url     string
+	header  http.Header // Receive.Headers, on every POST
 	client  *http.Client
 	slots   chan struct{}
 	wg      sync.WaitGroup
@@ -109,6 +113,7 @@ func (p *httpPublisher) Publish(msg []byte) error {
 			return
 		}
 		req.Header.Set("Content-Type", "application/json")
+		applyHeaders(req, p.header)
 		resp, err := p.client.Do(req)
 		if err != nil {
 			p.onError(fmt.Errorf("POST %s: %w", p.url, err))

@@ -100,14 +100,7 @@ func TestEveryTransportAgainstTheReferenceServer(t *testing.T) {
 				t.Fatalf("write on a receive-only transport: %v, want ErrReceiveOnly", err)
 			case !entry.Bidirectional:
 				waitSubscribers(t, srv, 1)
-				pub, err := clients.DialPublisher(ctx, base+"/publish", opts, func(err error) { t.Errorf("publish: %v", err) })
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := pub.Publish(want.AppendJSON(nil)); err != nil {
-					t.Fatal(err)
-				}
-				pub.Close()
+				publishOne(t, ctx, base+"/publish", opts, want)
 			}
 			if got := readEnvelope(t, conn); got != want {
 				t.Fatalf("got %+v, want %+v", got, want)
@@ -117,6 +110,19 @@ func TestEveryTransportAgainstTheReferenceServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// publishOne publishes env to url through a fresh publisher and closes it.
+func publishOne(t *testing.T, ctx context.Context, url string, opts clients.DialOptions, env wire.Envelope) {
+	t.Helper()
+	pub, err := clients.DialPublisher(ctx, url, opts, func(err error) { t.Errorf("publish: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Publish(env.AppendJSON(nil)); err != nil {
+		t.Fatal(err)
+	}
+	pub.Close()
 }
 
 func TestPublisherOverWebSocketAndHTTP(t *testing.T) {

@@ -2,7 +2,6 @@ package clients
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,10 +9,10 @@ import (
 )
 
 // Socket.IO clients speak Engine.IO v4 + Socket.IO v5 as socket.io-client 4.x
-// does: they join the "/" namespace, answer every server ping with a pong
-// (real servers drop clients that do not), take the event "msg" as a fan-out
-// message and send echo messages as events with acks, whose answers are the
-// replies. socketio_ws.go connects over WebSocket directly; socketio_polling.go
+// does: they join Receive.SIONamespace ("/" by default) with Receive.SIOAuth,
+// answer every server ping with a pong (real servers drop clients that do
+// not), take the event Receive.SIOEvent ("msg" by default) as a message and
+// send echo messages as events with acks, whose answers are the replies. socketio_ws.go connects over WebSocket directly; socketio_polling.go
 // long-polls, what real deployments fall back to. Both share eioSession.
 
 // Histograms of the Socket.IO connect steps (Timings.Phases).
@@ -48,19 +47,25 @@ func parseOpen(p wire.EIOPacket) (wire.EIOHandshake, error) {
 	return hs, nil
 }
 
-// errSIODisconnected reports the server ending the Socket.IO session.
-var errSIODisconnected = errors.New("socket.io: server disconnected the socket")
+// errSIODisconnected reports the server ending the Socket.IO socket of the
+// session's namespace: a clean end.
+var errSIODisconnected = fmt.Errorf("%w: socket.io disconnect", ErrEnded)
 
-// sioInbound interprets one Engine.IO message from the server. A "msg" event
-// or an ack yields the envelope it carries; other events yield nothing; a
-// CONNECT answer reports whether the socket was accepted.
-func sioInbound(data []byte) (msg []byte, connected bool, err error) {
+// inbound interprets one Engine.IO message from the server. Only packets of
+// the session's namespace count. An event named s.event yields a frame
+// whose Event is that name and whose Data is the first argument's JSON text
+// (for a string argument the JSON string, quotes and escapes included; empty
+// when the event has no argument; for a binary event the placeholder
+// object). An ack yields its first argument (the echo reply), with Event
+// empty. Other events yield nothing; a CONNECT answer reports whether the
+// socket was accepted; a DISCONNECT ends the socket cleanly.
+func (s *eioSession) inbound(data []byte) (f Frame, ok, connected bool, err error) {
 	p, err := wire.ParseSIO(data)
 	if err != nil {
-		return nil, false, err
+		return Frame{}, false, false, err
 	}
-	if p.Namespace != "/" {
-		return nil, false, nil
+	if p.Namespace != s.namespace {
+		return Frame{}, false, false, nil
 	}
 	switch p.Type {
 	case wire.SIOConnect:
@@ -68,9 +73,9 @@ func sioInbound(data []byte) (msg []byte, connected bool, err error) {
 			SID string `json:"sid"`
 		}
 		if json.Unmarshal(p.Data, &ok) != nil || ok.SID == "" {
-			return nil, false, fmt.Errorf("socket.io: CONNECT answer without sid: %q", data)
+			return Frame{}, false, false, fmt.Errorf("socket.io: CONNECT answer without sid: %q", data)
 		}
-		return nil, true, nil
+		return Frame{}, false, true, nil
 	case wire.SIOConnectError:
 		var e struct {
 			Message string `json:"message"`
@@ -78,26 +83,30 @@ func sioInbound(data []byte) (msg []byte, connected bool, err error) {
 		if json.Unmarshal(p.Data, &e) != nil {
 			e.Message = string(p.Data)
 		}
-		return nil, false, fmt.Errorf("socket.io: connect refused: %s", e.Message)
+		return Frame{}, false, false, fmt.Errorf("socket.io: connect to namespace %s refused: %s", s.namespace, e.Message)
 	case wire.SIODisconnect:
-		return nil, false, errSIODisconnected
-	case wire.SIOEvent:
+		return Frame{}, false, false, fmt.Errorf("%w from namespace %s", errSIODisconnected, s.namespace)
+	case wire.SIOEvent, wire.SIOBinaryEvent:
 		name, args, err := wire.SIOEventArgs(p.Data)
-		if err != nil || name != "msg" || len(args) == 0 {
-			return nil, false, nil
+		if err != nil || name != s.event {
+			return Frame{}, false, false, nil
 		}
-		return args[0], false, nil
+		f := Frame{Data: []byte{}, Event: name}
+		if len(args) > 0 {
+			f.Data = args[0]
+		}
+		return f, true, false, nil
 	case wire.SIOAck:
 		var args []json.RawMessage
 		if json.Unmarshal(p.Data, &args) != nil || len(args) == 0 {
-			return nil, false, fmt.Errorf("socket.io: empty ack %q", data)
+			return Frame{}, false, false, fmt.Errorf("socket.io: empty ack %q", data)
 		}
-		return args[0], false, nil
+		return Frame{Data: args[0]}, true, false, nil
 	}
-	return nil, false, nil
+	return Frame{}, false, false, nil
 }
 
-// echoEvent is the Engine.IO message data of 2<id>["echo",msg].
-func echoEvent(dst []byte, id uint64, msg []byte) []byte {
-	return wire.AppendSIO(dst, wire.SIOPacket{Type: wire.SIOEvent, ID: id, HasID: true, Data: wire.AppendSIOArray(nil, "echo", msg)})
+// echoEvent is the Engine.IO message data of 2[<namespace>,]<id>["echo",msg].
+func echoEvent(dst []byte, namespace string, id uint64, msg []byte) []byte {
+	return wire.AppendSIO(dst, wire.SIOPacket{Type: wire.SIOEvent, Namespace: namespace, ID: id, HasID: true, Data: wire.AppendSIOArray(nil, "echo", msg)})
 }

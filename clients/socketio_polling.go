@@ -34,13 +34,14 @@ var (
 // (one for GETs, one for POSTs), shared with no other simulated client.
 type sioPollConn struct {
 	http    *http.Transport
-	url     string // with sid
+	url     string      // with sid
+	header  http.Header // Receive.Headers, on every request
 	clock   Clock
 	session eioSession
 
 	cancel context.CancelFunc
 	ctx    context.Context
-	in     chan timedMsg
+	in     chan Frame
 	done   chan struct{} // closed when the poller ends; err says why
 	err    error
 	bytes  atomic.Int64
@@ -48,12 +49,11 @@ type sioPollConn struct {
 	pmu sync.Mutex // one POST at a time
 }
 
-type timedMsg struct {
-	msg []byte
-	at  time.Duration
-}
-
 func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts DialOptions) (Conn, Timings, error) {
+	rcv, err := opts.Receive.resolve()
+	if err != nil {
+		return nil, Timings{}, &DialError{URL: endpoint, Phase: PhaseRequest, Err: err}
+	}
 	start := opts.Clock.Now()
 	var tm Timings
 	a := startDial(ctx, eioURL(endpoint, "polling", ""), opts.ConnectTimeout)
@@ -68,7 +68,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 		rt.CloseIdleConnections()
 		return nil, tm, a.fail(phase, err)
 	}
-	body, err := pollRequest(httptrace.WithClientTrace(a.ctx, trace), rt, http.MethodGet, a.url, nil)
+	body, err := pollRequest(httptrace.WithClientTrace(a.ctx, trace), rt, rcv.Headers, http.MethodGet, a.url, nil)
 	if err != nil {
 		return fail(PhaseHandshake, err)
 	}
@@ -84,10 +84,10 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 
 	cctx, cancel := context.WithCancel(ctx)
 	c := &sioPollConn{
-		http: rt, url: eioURL(endpoint, "polling", hs.SID), clock: opts.Clock,
-		ctx: cctx, cancel: cancel, in: make(chan timedMsg, 256), done: make(chan struct{}),
+		http: rt, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
+		ctx: cctx, cancel: cancel, in: make(chan Frame, 256), done: make(chan struct{}),
 	}
-	c.session.link = c
+	c.session = newEIOSession(c, rcv)
 	if err := c.session.join(a.ctx, func() error { return c.receivePoll(a.ctx) }); err != nil {
 		cancel()
 		return fail(PhaseSIOConnect, err)
@@ -98,8 +98,9 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	return c, tm, nil
 }
 
-// pollRequest makes one Engine.IO polling request and returns its body.
-func pollRequest(ctx context.Context, rt http.RoundTripper, method, url string, body []byte) ([]byte, error) {
+// pollRequest makes one Engine.IO polling request with the user's headers
+// and returns its body.
+func pollRequest(ctx context.Context, rt http.RoundTripper, header http.Header, method, url string, body []byte) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -111,6 +112,7 @@ func pollRequest(ctx context.Context, rt http.RoundTripper, method, url string, 
 	if body != nil {
 		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 	}
+	applyHeaders(req, header)
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return nil, err
@@ -129,7 +131,7 @@ func pollRequest(ctx context.Context, rt http.RoundTripper, method, url string, 
 // receivePoll makes one long-poll GET and hands every packet of its payload
 // to the session.
 func (c *sioPollConn) receivePoll(ctx context.Context) error {
-	body, err := pollRequest(ctx, c.http, http.MethodGet, c.url, nil)
+	body, err := pollRequest(ctx, c.http, c.header, http.MethodGet, c.url, nil)
 	at := c.clock.Now()
 	if err != nil {
 		return err
@@ -161,17 +163,18 @@ func (c *sioPollConn) pollLoop() {
 func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	body, err := pollRequest(ctx, c.http, http.MethodPost, c.url, wire.AppendEIOText(nil, p))
+	body, err := pollRequest(ctx, c.http, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p))
 	if err == nil && string(body) != "ok" {
 		err = fmt.Errorf("POST %s: expected ok, got %.80q", c.url, body)
 	}
 	return err
 }
 
-// deliver queues a copy of msg for Read.
-func (c *sioPollConn) deliver(ctx context.Context, msg []byte, at time.Duration) error {
+// deliver queues f, with a copy of its data, for Read.
+func (c *sioPollConn) deliver(ctx context.Context, f Frame) error {
+	f.Data = append([]byte{}, f.Data...)
 	select {
-	case c.in <- timedMsg{append([]byte(nil), msg...), at}:
+	case c.in <- f:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -180,17 +183,17 @@ func (c *sioPollConn) deliver(ctx context.Context, msg []byte, at time.Duration)
 
 func (c *sioPollConn) Read() (Frame, error) {
 	select {
-	case m := <-c.in:
-		return Frame{Data: m.msg, At: m.at}, nil
+	case f := <-c.in:
+		return f, nil
 	default:
 	}
 	select {
-	case m := <-c.in:
-		return Frame{Data: m.msg, At: m.at}, nil
+	case f := <-c.in:
+		return f, nil
 	case <-c.done:
 		select {
-		case m := <-c.in:
-			return Frame{Data: m.msg, At: m.at}, nil
+		case f := <-c.in:
+			return f, nil
 		default:
 			return Frame{}, c.err
 		}

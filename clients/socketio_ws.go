@@ -21,6 +21,10 @@ var (
 )
 
 func (socketioWSClient) Dial(ctx context.Context, endpoint string, opts DialOptions) (Conn, Timings, error) {
+	rcv, err := opts.Receive.resolve()
+	if err != nil {
+		return nil, Timings{}, &DialError{URL: endpoint, Phase: PhaseRequest, Err: err}
+	}
 	start := opts.Clock.Now()
 	a := startDial(ctx, WebSocketURL(eioURL(endpoint, "websocket", "")), opts.ConnectTimeout)
 	defer a.end()
@@ -30,7 +34,7 @@ func (socketioWSClient) Dial(ctx context.Context, endpoint string, opts DialOpti
 	}
 	tm.Phases = append(tm.Phases, Phase{histUpgrade, tm.Ready})
 	c := &sioWSConn{conn: conn, clock: opts.Clock}
-	c.session.link = c
+	c.session = newEIOSession(c, rcv)
 	fail := func(phase string, err error) (Conn, Timings, error) {
 		conn.Close()
 		return nil, tm, a.fail(phase, err)
@@ -67,9 +71,9 @@ type sioWSConn struct {
 	bytes   int64
 
 	// pending is the message the last frame delivered, not yet returned by
-	// Read (one frame carries at most one).
-	pending   []byte
-	pendingAt time.Duration
+	// Read (one frame carries at most one); has says it is there.
+	pending Frame
+	has     bool
 
 	wmu sync.Mutex
 	buf []byte
@@ -83,8 +87,8 @@ func (c *sioWSConn) send(_ context.Context, p wire.EIOPacket) error {
 	return c.conn.WriteMessage(websocket.TextMessage, c.buf)
 }
 
-func (c *sioWSConn) deliver(_ context.Context, msg []byte, at time.Duration) error {
-	c.pending, c.pendingAt = msg, at
+func (c *sioWSConn) deliver(_ context.Context, f Frame) error {
+	c.pending, c.has = f, true
 	return nil
 }
 
@@ -93,7 +97,7 @@ func (c *sioWSConn) receiveFrame() error {
 	kind, data, err := c.conn.ReadMessage()
 	at := c.clock.Now()
 	if err != nil {
-		return err
+		return wsReadError(err)
 	}
 	c.bytes += int64(len(data))
 	if kind != websocket.TextMessage {
@@ -107,14 +111,13 @@ func (c *sioWSConn) receiveFrame() error {
 }
 
 func (c *sioWSConn) Read() (Frame, error) {
-	for c.pending == nil {
+	for !c.has {
 		if err := c.receiveFrame(); err != nil {
 			return Frame{}, err
 		}
 	}
-	msg := c.pending
-	c.pending = nil
-	return Frame{Data: msg, At: c.pendingAt}, nil
+	c.has = false
+	return c.pending, nil
 }
 
 func (c *sioWSConn) Write(msg []byte) error { return c.session.echo(context.Background(), msg) }

@@ -6,19 +6,40 @@ import (
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
-// sseClient reads a text/event-stream with the WHATWG parsing rules; each
-// event's data is one message, whatever its event type.
+// sseClient reads a text/event-stream with the WHATWG parsing rules: each
+// event is one frame carrying its data (any text), its type ("message" when
+// absent) and the last event ID; comments are heartbeats, not frames. With
+// Receive.SSEEvent set, events of other types are skipped.
 type sseClient struct{}
 
 var _ Transport = sseClient{}
 
 func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error) {
+	rcv, err := opts.Receive.resolve()
+	if err != nil {
+		return nil, Timings{}, &DialError{URL: url, Phase: PhaseRequest, Err: err}
+	}
 	resp, tm, err := dialStream(ctx, url, "text/event-stream", []string{"text/event-stream"}, opts)
 	if err != nil {
 		return nil, tm, err
 	}
-	var parser wire.SSEParser
-	return newStreamConn(resp.Body, opts.Clock, func(p []byte, emit func([]byte)) error {
-		return parser.Feed(p, func(ev wire.SSEEvent) { emit([]byte(ev.Data)) })
-	}), tm, nil
+	return newStreamConn(resp.Body, opts.Clock, &sseFramer{only: rcv.SSEEvent}), tm, nil
 }
+
+// sseFramer frames SSE events, keeping those of type only (all when empty).
+type sseFramer struct {
+	parser wire.SSEParser
+	only   string
+}
+
+func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
+	return f.parser.Feed(p, func(ev wire.SSEEvent) {
+		if f.only == "" || ev.Type == f.only {
+			emit(Frame{Data: []byte(ev.Data), ID: ev.ID, Event: ev.Type})
+		}
+	})
+}
+
+// atEOF: an event without its blank line is dropped by the WHATWG rules, but
+// the stream was cut inside it.
+func (f *sseFramer) atEOF() error { return endOfStream(f.parser.Pending()) }

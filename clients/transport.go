@@ -35,7 +35,7 @@ type Conn interface {
 
 // Frame is one message as the server framed it: an NDJSON line or HTTP
 // chunk, an SSE event's data, a WebSocket message, or a Socket.IO event's
-// first argument (its JSON text).
+// first argument (its JSON text: a string argument keeps its quotes).
 type Frame struct {
 	Data []byte
 	At   time.Duration // clock reading when its bytes arrived
@@ -63,6 +63,10 @@ type DialOptions struct {
 	// header block that never ends, an error page that keeps streaming);
 	// zero means DefaultHandshakeQuiet. It applies during the dial only.
 	HandshakeQuiet time.Duration
+	// Receive says how to speak to a server pushbench did not write: headers,
+	// framing, event filters, Socket.IO namespace and auth. Zero is how
+	// pushbench's own servers speak.
+	Receive Receive
 }
 
 // DefaultHandshakeQuiet is the HandshakeQuiet of zero-valued options: long

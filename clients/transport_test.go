@@ -45,8 +45,8 @@ func readAll(t *testing.T, transport clients.Name, url string) []wire.Envelope {
 		f, err := conn.Read()
 		msg := f.Data
 		if err != nil {
-			if !errors.Is(err, io.ErrUnexpectedEOF) {
-				t.Fatalf("read: %v", err)
+			if !errors.Is(err, clients.ErrEnded) {
+				t.Fatalf("read: %v, want the clean end", err)
 			}
 			return got
 		}

@@ -2,13 +2,16 @@ package clients
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
 // wsClient speaks RFC 6455 through gorilla's Dialer: each text or binary message
-// is one envelope; the server's pings are answered by gorilla's default handler.
+// is one frame (Frame.Event stays empty); the server's pings are answered by
+// gorilla's default handler. Receive.Headers go with the handshake.
 type wsClient struct{}
 
 var (
@@ -17,6 +20,9 @@ var (
 )
 
 func (wsClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, Timings, error) {
+	if err := opts.Receive.Validate(); err != nil {
+		return nil, Timings{}, &DialError{URL: url, Phase: PhaseRequest, Err: err}
+	}
 	a := startDial(ctx, url, opts.ConnectTimeout)
 	defer a.end()
 	conn, tm, err := dialWebSocket(a, opts)
@@ -43,7 +49,7 @@ func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, 
 		WriteBufferSize:   1024,
 		WriteBufferPool:   opts.WSBuffers,
 	}
-	conn, resp, err := d.DialContext(a.ctx, a.url, nil)
+	conn, resp, err := d.DialContext(a.ctx, a.url, opts.Receive.Headers)
 	tm.TCP = hs.tcp
 	if err != nil {
 		return nil, tm, hs.failure(a, resp, err)
@@ -68,10 +74,20 @@ func (c *wsConn) Read() (Frame, error) {
 	_, msg, err := c.conn.ReadMessage()
 	at := c.clock.Now()
 	if err != nil {
-		return Frame{}, err
+		return Frame{}, wsReadError(err)
 	}
 	c.bytes += int64(len(msg))
 	return Frame{Data: msg, At: at}, nil
+}
+
+// wsReadError is a read error as Read reports it: a close 1000 (normal) or
+// 1001 (going away) from the server is a clean end, ErrEnded.
+func wsReadError(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
+		return fmt.Errorf("%w: websocket close %d %q", ErrEnded, ce.Code, ce.Text)
+	}
+	return err
 }
 
 func (c *wsConn) Write(msg []byte) error { return c.conn.WriteMessage(websocket.TextMessage, msg) }

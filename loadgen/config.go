@@ -36,6 +36,9 @@ type Config struct {
 	// echo sends) in the target's own format: a template with {{marker}}
 	// (template.go). Empty: pushbench's envelope.
 	Body string
+	// Receive says how to speak to a server pushbench did not write: headers,
+	// framing, event filters, Socket.IO namespace and auth.
+	Receive clients.Receive
 	// Progress, when set, is called once a second with a snapshot of the run.
 	Progress func(Progress)
 }
@@ -75,6 +78,9 @@ func (c Config) validate() error {
 	}
 	if c.Plan != nil {
 		errs = append(errs, c.checkPlan(*c.Plan)...)
+	}
+	if err := c.Receive.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := newExtractor(c.Payload); err != nil {
 		errs = append(errs, err)

@@ -24,6 +24,9 @@ type faultyServer struct {
 	// mangle maps one published seq to what is written: the seqs to write now
 	// (nil drops it), a delay before writing, and whether to end the stream.
 	mangle func(seq uint64, sub int) (write []uint64, delay time.Duration, hangUp bool)
+	// cut makes a hang-up abort the connection mid-stream (no last chunk)
+	// instead of ending the stream cleanly.
+	cut bool
 
 	mu   sync.Mutex
 	subs []chan wire.Envelope
@@ -80,6 +83,9 @@ func (f *faultyServer) start(t *testing.T) *httptest.Server {
 			case env := <-ch:
 				write, delay, hangUp := f.mangle(env.Seq, id)
 				if hangUp {
+					if f.cut {
+						panic(http.ErrAbortHandler)
+					}
 					return
 				}
 				time.Sleep(delay)
@@ -176,21 +182,35 @@ func TestFaultStallShowsInTheTail(t *testing.T) {
 	}
 }
 
-func TestFaultDroppedConnectionLosesTheRest(t *testing.T) {
-	res := runFaulty(t, &faultyServer{mangle: func(seq uint64, sub int) ([]uint64, time.Duration, bool) {
-		// The reference receiver (sub 0, the preflight) is gone; receiver 1
-		// hangs up when seq 40 arrives.
-		if sub == 1 && seq == 40 {
-			return nil, 0, true
-		}
-		return []uint64{seq}, 0, false
-	}})
-	c := res.Counters
-	// Receiver 1 got 11..39 = 29 of 50.
-	if c.ConnDropped != 1 || c.Lost != 21 || c.Received != 4*50-21 {
-		t.Fatalf("dropped %d lost %d received %d, want 1, 21, 179", c.ConnDropped, c.Lost, c.Received)
-	}
-	if res.Errors["read"] == nil || res.Errors["read"].Count != 1 {
-		t.Fatalf("errors %v, want one read error", res.Errors)
+// TestFaultHangUpLosesTheRest: a receiver the server leaves at seq 40 loses
+// the rest. A stream the server ends cleanly counts as ended; one cut off
+// mid-stream counts as dropped, with its read error kept.
+func TestFaultHangUpLosesTheRest(t *testing.T) {
+	for _, cut := range []bool{false, true} {
+		t.Run(map[bool]string{false: "ended cleanly", true: "cut off"}[cut], func(t *testing.T) {
+			res := runFaulty(t, &faultyServer{cut: cut, mangle: func(seq uint64, sub int) ([]uint64, time.Duration, bool) {
+				// The reference receiver (sub 0, the preflight) is gone;
+				// receiver 1 hangs up when seq 40 arrives.
+				if sub == 1 && seq == 40 {
+					return nil, 0, true
+				}
+				return []uint64{seq}, 0, false
+			}})
+			c := res.Counters
+			// Receiver 1 got 11..39 = 29 of 50.
+			if c.Lost != 21 || c.Received != 4*50-21 {
+				t.Fatalf("lost %d received %d, want 21, 179", c.Lost, c.Received)
+			}
+			readErrors := int64(0)
+			if e := res.Errors["read"]; e != nil {
+				readErrors = e.Count
+			}
+			if cut && (c.ConnDropped != 1 || c.ConnEnded != 0 || readErrors != 1) {
+				t.Fatalf("cut off: dropped %d ended %d read errors %d, want 1, 0, 1", c.ConnDropped, c.ConnEnded, readErrors)
+			}
+			if !cut && (c.ConnEnded != 1 || c.ConnDropped != 0 || readErrors != 0) {
+				t.Fatalf("ended cleanly: ended %d dropped %d read errors %d, want 1, 0, 0", c.ConnEnded, c.ConnDropped, readErrors)
+			}
+		})
 	}
 }

@@ -98,6 +98,22 @@ func TestListenCountsForeignFormats(t *testing.T) {
 			want:    results.Counters{Received: 50, Expected: 50},
 		},
 		{
+			name: "sse ticker with ids", transport: clients.SSE, path: "/",
+			server: func(t *testing.T) *httptest.Server {
+				return streamFixture(t, "text/event-stream", 50, func(w http.ResponseWriter, i int) {
+					if i == 20 {
+						return // the ticker skips one: lost
+					}
+					fmt.Fprintf(w, ": keep-alive\n\nid: %d\ndata: 0.%02d\n\n", i, i)
+					if i == 30 {
+						fmt.Fprintf(w, "id: %d\ndata: 0.%02d\n\n", i, i) // sent twice: a duplicate
+					}
+				})
+			},
+			payload: loadgen.Payload{Seq: loadgen.SeqFromSSEID},
+			want:    results.Counters{Received: 49, Expected: 50, Lost: 1, Duplicated: 1},
+		},
+		{
 			name: "sse ticker without ids counts messages", transport: clients.SSE, path: "/",
 			server: func(t *testing.T) *httptest.Server {
 				return streamFixture(t, "text/event-stream", 40, func(w http.ResponseWriter, i int) { fmt.Fprintf(w, "data: 0.%02d\n\n", i) })

@@ -93,6 +93,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		extract:   extract,
 		tmpl:      tmpl,
 	}
+	r.dial.Receive = cfg.Receive
 	defer r.dial.Close()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -45,6 +47,39 @@ type Messages struct {
 	// and sequence number (PATH, or sse-id), for the listen pattern.
 	Timestamp string `yaml:"timestamp" json:"timestamp,omitempty"`
 	Seq       string `yaml:"seq" json:"seq,omitempty"`
+
+	// Headers go with every request and handshake (tokens, cookies).
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
+	// ChunkedFraming is lines (NDJSON, default) or chunks (each HTTP chunk
+	// one message, as a browser's readyState 3 handler sees it).
+	ChunkedFraming string `yaml:"chunked_framing" json:"chunked_framing,omitempty"`
+	// SSEEvent keeps only SSE events of this type (default: every event).
+	SSEEvent string `yaml:"sse_event" json:"sse_event,omitempty"`
+	// SIOEvent, SIONamespace and SIOAuth: the Socket.IO event to receive
+	// (default msg), the namespace to join (default /) and the auth object
+	// its CONNECT carries.
+	SIOEvent     string         `yaml:"sio_event" json:"sio_event,omitempty"`
+	SIONamespace string         `yaml:"sio_namespace" json:"sio_namespace,omitempty"`
+	SIOAuth      map[string]any `yaml:"sio_auth" json:"sio_auth,omitempty"`
+}
+
+// Receive is the clients' form of the receive settings.
+func (m Messages) Receive() (clients.Receive, error) {
+	r := clients.Receive{ChunkedFraming: m.ChunkedFraming, SSEEvent: m.SSEEvent, SIOEvent: m.SIOEvent, SIONamespace: m.SIONamespace}
+	if len(m.Headers) > 0 {
+		r.Headers = http.Header{}
+		for k, v := range m.Headers {
+			r.Headers.Set(k, v)
+		}
+	}
+	if m.SIOAuth != nil {
+		b, err := json.Marshal(m.SIOAuth)
+		if err != nil {
+			return r, fmt.Errorf("sio_auth: %w", err)
+		}
+		r.SIOAuth = b
+	}
+	return r, r.Validate()
 }
 
 // Body is the template of the messages the pattern sends, if any.
@@ -214,6 +249,9 @@ func (s *Scenario) validate(file *ast.File) error {
 		if err := loadgen.CheckBody(body); err != nil {
 			return at("$.messages."+key, "%v", err)
 		}
+	}
+	if _, err := s.Messages.Receive(); err != nil {
+		return at("$.messages", "%v", err)
 	}
 	p := loadgen.Payload{Timestamp: s.Messages.Timestamp, Seq: s.Messages.Seq}
 	if err := p.Check(); err != nil {

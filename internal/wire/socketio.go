@@ -45,6 +45,10 @@ var ErrSIOPacket = errors.New("socket.io: bad packet")
 // sioReservedEvents cannot be emitted by a peer.
 var sioReservedEvents = []string{"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 
+// SIOReservedEvent reports whether name is reserved by Socket.IO: no peer can
+// emit an event of that name.
+func SIOReservedEvent(name string) bool { return slices.Contains(sioReservedEvents, name) }
+
 // AppendSIO appends p's text form.
 func AppendSIO(dst []byte, p SIOPacket) []byte {
 	dst = strconv.AppendUint(dst, uint64(p.Type), 10)

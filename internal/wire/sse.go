@@ -89,6 +89,11 @@ func (p *SSEParser) Feed(b []byte, emit func(SSEEvent)) error {
 	return nil
 }
 
+// Pending reports how many bytes of an event not yet dispatched are buffered
+// (a partial line and data lines without their blank line); a stream that
+// ends with Pending() > 0 was cut inside an event, which the WHATWG rules drop.
+func (p *SSEParser) Pending() int { return len(p.line) + len(p.data) + len(p.bomBuf) }
+
 func (p *SSEParser) processLine(line []byte, emit func(SSEEvent)) {
 	if len(line) == 0 {
 		p.dispatch(emit)

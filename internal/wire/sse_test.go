@@ -204,3 +204,26 @@ func FuzzSSEParser(f *testing.F) {
 		}
 	})
 }
+
+func TestSSEParserPending(t *testing.T) {
+	tests := []struct {
+		in      string
+		pending int
+	}{
+		{"data: a\n\n", 0},
+		{": comment\n\nid: 3\n", 0},
+		{"data: ab\n", 3},    // data without its blank line
+		{"data: a\n\nda", 2}, // a partial line
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var p SSEParser
+			if err := p.Feed([]byte(tt.in), func(SSEEvent) {}); err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Pending(); got != tt.pending {
+				t.Fatalf("Pending() = %d, want %d", got, tt.pending)
+			}
+		})
+	}
+}
