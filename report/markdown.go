@@ -14,9 +14,7 @@ func WriteMarkdownReport(w io.Writer, run *results.Run) error {
 	fmt.Fprintf(w, "# pushbench run: %s\n\n", run.Name)
 	fmt.Fprintf(w, "Started %s. ", run.Started.UTC().Format(time.RFC3339))
 	if len(run.Transports) > 0 {
-		wl := run.Transports[0].Workload
-		fmt.Fprintf(w, "Workload: %s, %d connections per transport, %g msgs/s, %d-byte payload, %s warm-up, %s measured.\n\n",
-			wl.Pattern, wl.Connections, wl.Rate, wl.PayloadBytes, time.Duration(wl.Warmup), time.Duration(wl.Duration))
+		fmt.Fprintf(w, "Workload: %s.\n\n", DescribeWorkload(run))
 	}
 	if err := WriteSummaryTable(w, SummarizeRun(run), FormatMarkdown); err != nil {
 		return err
@@ -40,6 +38,20 @@ func WriteMarkdownReport(w io.Writer, run *results.Run) error {
 		}
 	}
 	return nil
+}
+
+// DescribeWorkload names a run's workload in one phrase: pattern,
+// connections, rate, payload, warm-up and measured duration, as the first
+// transport ran it (every transport of a run runs one scenario). It is empty
+// for a run without transports. The compact table has no pattern column, so
+// print this above it.
+func DescribeWorkload(run *results.Run) string {
+	if len(run.Transports) == 0 {
+		return ""
+	}
+	wl := run.Transports[0].Workload
+	return fmt.Sprintf("%s, %d connections per transport, %g msgs/s, %d-byte payload, %s warm-up, %s measured",
+		wl.Pattern, wl.Connections, wl.Rate, wl.PayloadBytes, time.Duration(wl.Warmup), time.Duration(wl.Duration))
 }
 
 func shortCommit(c string) string {
