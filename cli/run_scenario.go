@@ -33,6 +33,7 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		run.Repeat = rep
 	}
 	passed := true
+	var reasons []string
 	for _, name := range full.Transports {
 		tr, err := runTransport(ctx, full, name, worker, log, stderr)
 		if err != nil {
@@ -44,15 +45,17 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			continue
 		}
 		run.Transports = append(run.Transports, tr)
-		if info, _ := full.Pattern.Info(); tr.Counters.ConnReady == 0 && info.Holds {
-			passed = false
-			fmt.Fprintf(stderr, "pushbench run: %s: %s: no connection became ready\n", full.Name, name)
+		if reason := failureReason(full.Pattern, tr); reason != "" {
+			reasons = append(reasons, reason)
 		}
 	}
 	if len(run.Transports) == 0 {
 		return false, nil
 	}
-	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.Format(o.format)); err != nil {
+	if wl := report.DescribeWorkload(run); wl != "" {
+		fmt.Fprintf(stdout, "%s: %s\n", full.Name, wl)
+	}
+	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), tableFormat(o.format, o.wide)); err != nil {
 		return false, err
 	}
 	fmt.Fprintln(stdout, report.TableLegend)
@@ -71,6 +74,11 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			return false, err
 		}
 		fmt.Fprintf(stdout, "results: %s\n", dir)
+	}
+	// Last, where a person looks: why the run failed though no threshold says so.
+	for _, r := range reasons {
+		fmt.Fprintf(stderr, "pushbench run: %s\n", r)
+		passed = false
 	}
 	return passed, nil
 }

@@ -235,3 +235,26 @@ func TestHGRM(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeWorkload(t *testing.T) {
+	wl := results.Workload{Connections: 100, Rate: 10, PayloadBytes: 64, Warmup: results.Duration(2 * time.Second), Duration: results.Duration(10 * time.Second)}
+	tests := []struct{ pattern, want string }{
+		{"fanout", "fanout, 100 connections per transport, 10 msgs/s, 64-byte payload, 2s warm-up, 10s measured"},
+		{"echo", "echo, 100 connections per transport, 10 msgs/s per connection, 64-byte payload, 2s warm-up, 10s measured"},
+		{"idle", "idle, 100 connections per transport, 2s warm-up, 10s measured"},
+		{"churn", "churn, 100 connections per transport, 10 connects/s, 2s warm-up, 10s measured"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			w := wl
+			w.Pattern = tt.pattern
+			run := &results.Run{Transports: []*results.TransportResult{{Transport: "ws", Workload: w}}}
+			if got := DescribeWorkload(run); got != tt.want {
+				t.Fatalf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+	if got := DescribeWorkload(&results.Run{}); got != "" {
+		t.Fatalf("a run without transports: %q", got)
+	}
+}
