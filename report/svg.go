@@ -13,7 +13,7 @@ import (
 
 // Chart geometry, in SVG user units.
 const (
-	svgWidth, svgHeight     = 760, 420
+	svgWidth, svgHeight     = 800, 420
 	plotLeft, plotRight     = 70, 600
 	plotTop, plotBottom     = 50, 370
 	spectrumDecades         = 4 // 0% .. 99.99%
