@@ -30,6 +30,7 @@ func commands() []command {
 		{"compare", "compare two results (or sets of repeated runs) metric by metric", runCompare},
 		{"probe", "connect one client to a server and show its handshake, first messages and the run flags to measure it", runProbe},
 		{"publish", "write the published results page (results/README.md) from a saved run", runPublish},
+		{"version", "print pushbench's version, commit and Go version", runVersion},
 	}
 }
 
@@ -45,18 +46,35 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'pushbench <command> --help' for a command's flags.\n")
+	fmt.Fprintf(w, "\n")
+	writeExamples(w, []example{
+		{"compare every transport on this machine", "pushbench run"},
+		{"load-test your own server", "pushbench run --target http://127.0.0.1:8080 --transports sse,ws"},
+		{"re-render a saved run", "pushbench report results/runs/<time>-run"},
+	})
+	fmt.Fprintf(w, "Run 'pushbench <command> --help' for a command's flags and examples.\n")
 }
 
 // Main runs the command line args (without the program name) and returns the
-// exit code: 0 success, 1 a failed run, 2 bad usage.
+// exit code: 0 success, 1 a failed run, 2 bad usage. Help goes to stdout.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
 		usage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return 0
+		}
+		// pushbench help CMD is pushbench CMD --help.
+		args = []string{args[1], "--help"}
+	case "-version", "--version":
+		args = []string{"version"}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -84,8 +102,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "pushbench: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "pushbench: unknown command %q\nRun 'pushbench --help' for the commands.\n", args[0])
 	return 2
 }
 

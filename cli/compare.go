@@ -16,7 +16,7 @@ import (
 // runCompare compares two sides, each one run or a directory of repeated runs
 // (pushbench run --repeat N writes one), per transport and metric.
 func runCompare(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare", "BASE NEW", stderr)
+	fs := newFlagSet("compare", "BASE NEW", stdout)
 	format := fs.String("format", "text", "table format: text or markdown")
 	if err := parseFlags(fs, args); err != nil {
 		return err

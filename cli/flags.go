@@ -8,27 +8,56 @@ import (
 	"strings"
 )
 
-// newFlagSet returns a flag set that prints its usage to w and reports errors
-// instead of exiting (only main exits).
-func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("pushbench "+name, flag.ContinueOnError)
-	fs.SetOutput(w)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: pushbench %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+// flagSet is a subcommand's flag set with what its --help prints: the
+// synopsis and the command's worked examples, written to stdout.
+type flagSet struct {
+	*flag.FlagSet
+	command  string
+	synopsis string
+	stdout   io.Writer
 }
 
-// parseFlags parses args, mapping -h to errHelp and other errors to usageError.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return usageError{err}
+// newFlagSet returns a flag set that reports errors instead of exiting (only
+// main exits) and prints nothing by itself: the flag package would print the
+// whole usage after every mistake, so parseFlags prints the help only for -h
+// and turns a bad flag into one line that names it.
+func newFlagSet(name, synopsis string, stdout io.Writer) *flagSet {
+	fs := flag.NewFlagSet("pushbench "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, command: name, synopsis: synopsis, stdout: stdout}
+}
+
+// parseFlags parses args: -h prints the help to stdout and returns errHelp; a
+// bad flag returns a usageError naming the flag and the form it takes.
+func parseFlags(fs *flagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.printHelp()
+		return errHelp
 	}
-	return nil
+	return usageError{fmt.Errorf("%s\nRun '%s --help' for all flags.", describeFlagError(fs.FlagSet, err), fs.Name())}
+}
+
+// printHelp writes the command's help: synopsis, summary, examples, flags.
+func (fs *flagSet) printHelp() {
+	w := fs.stdout
+	fmt.Fprintf(w, "Usage: pushbench %s %s\n\n", fs.command, fs.synopsis)
+	if s := commandSummary(fs.command); s != "" {
+		fmt.Fprintf(w, "%s.\n\n", strings.ToUpper(s[:1])+s[1:])
+	}
+	writeExamples(w, commandExamples(fs.command))
+	var n int
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "Flags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
 }
 
 // listFlag is a comma-separated list flag.
@@ -59,7 +88,7 @@ func (m mapFlag) String() string {
 func (m mapFlag) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok || k == "" || v == "" {
-		return fmt.Errorf("want NAME=VALUE, got %q", s)
+		return errors.New("want NAME=VALUE")
 	}
 	m[k] = v
 	return nil

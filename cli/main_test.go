@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}{
 		{"no command", nil, "Usage:"},
 		{"unknown command", []string{"attack"}, `unknown command "attack"`},
-		{"unknown flag", []string{"run", "--conections", "5"}, "flag provided but not defined: -conections"},
+		{"unknown flag", []string{"run", "--conections", "5"}, "unknown flag --conections; did you mean --connections?"},
 		{"unknown transport", []string{"run", "--transports", "sse,pigeon"}, `unknown transport "pigeon"`},
 		{"bad target", []string{"run", "--target", "localhost:8080"}, `url "localhost:8080": want http://host:port`},
 		{"bad format", []string{"run", "--format", "xml"}, `--format "xml"`},
@@ -32,7 +34,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"missing scenario file", []string{"run", "nope.yaml"}, "read scenario"},
 		{"validate nothing", []string{"validate"}, "name at least one"},
 		{"zero repeat", []string{"run", "--repeat", "0"}, "--repeat 0"},
-		{"bad url flag", []string{"run", "--url", "sse"}, "want NAME=VALUE"},
+		{"bad url flag", []string{"run", "--url", "sse"}, `--url "sse": want NAME=VALUE`},
 		{"bad namespace flag", []string{"serve", "--sio-namespace", "admin"}, "want NAME=VALUE"},
 		{"namespace without slash", []string{"serve", "--sio-namespace", "admin=x"}, `namespace "admin"`},
 		{"url for unknown transport", []string{"run", "--url", "mqtt=http://x"}, `unknown transport "mqtt"`},
@@ -59,15 +61,178 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
-func TestHelpExits0(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"serve", "-h"}, {"report", "--help"}} {
+// TestFlagErrorsNameTheFlag checks that a bad flag value is one line naming
+// the flag, its value and the accepted form, plus where to find all flags,
+// and never the whole usage.
+func TestFlagErrorsNameTheFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"duration without unit", []string{"run", "--duration", "5"}, `pushbench run: --duration "5": use a unit, e.g. 5s`},
+		{"duration nonsense", []string{"run", "--warmup", "soon"}, `--warmup "soon": want a duration with a unit, e.g. 500ms, 10s or 2m`},
+		{"duration with = form", []string{"run", "--drain=2"}, `--drain "2": use a unit, e.g. 2s`},
+		{"int", []string{"run", "--connections", "ten"}, `--connections "ten": want a whole number, e.g. 1000`},
+		{"int given a fraction", []string{"run", "--payload", "1.5"}, `--payload "1.5": want a whole number, e.g. 64`},
+		{"int out of range", []string{"run", "--connections", "99999999999999999999"}, `--connections "99999999999999999999": out of range`},
+		{"float", []string{"run", "--rate", "10/s"}, `--rate "10/s": want a number, e.g. 10`},
+		{"bool", []string{"run", "--quiet=maybe"}, `--quiet "maybe": want true or false`},
+		{"missing value", []string{"run", "--duration"}, "--duration needs a value: want a duration with a unit"},
+		{"missing string value", []string{"run", "--target"}, "pushbench run: --target needs a value\n"},
+		{"unknown flag far from any", []string{"report", "--zzzzzz"}, "pushbench report: unknown flag --zzzzzz\n"},
+		{"serve int", []string{"serve", "--queue", "many"}, `pushbench serve: --queue "many": want a whole number, e.g. 1024`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := Main(tt.args, &out, &errOut); code != 2 {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut.String())
+			}
+			got := errOut.String()
+			if !strings.Contains(got, tt.want) {
+				t.Fatalf("stderr %q does not contain %q", got, tt.want)
+			}
+			hint := "Run 'pushbench " + tt.args[0] + " --help' for all flags.\n"
+			if lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n"); len(lines) != 2 || lines[1]+"\n" != hint {
+				t.Fatalf("stderr is not the error and %q:\n%s", hint, got)
+			}
+			if out.Len() > 0 {
+				t.Fatalf("stdout not empty on a flag error:\n%s", out.String())
+			}
+		})
+	}
+}
+
+func TestHelpGoesToStdoutWithExamples(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string // besides "Usage"
+	}{
+		{[]string{"--help"}, []string{"Commands:", "version", "Examples:"}},
+		{[]string{"-h"}, []string{"Commands:"}},
+		{[]string{"help"}, []string{"Commands:"}},
+		{[]string{"help", "run"}, []string{"Usage: pushbench run", "pushbench run scenarios/smoke.yaml", "--target http://"}},
+		{[]string{"run", "--help"}, []string{"Examples:", "\n  pushbench run\n", "pushbench run scenarios/smoke.yaml", "--target http://127.0.0.1:8080", "-wide", "-duration"}},
+		{[]string{"serve", "-h"}, []string{"pushbench serve --addr 127.0.0.1:8080", "-slow-policy"}},
+		{[]string{"report", "--help"}, []string{"pushbench report --wide", "--format csv", "-wide"}},
+		{[]string{"merge", "--help"}, []string{"pushbench merge -o merged", "-scenario"}},
+		{[]string{"compare", "--help"}, []string{"pushbench compare results/runs/<old> results/runs/<new>"}},
+		{[]string{"validate", "--help"}, []string{"pushbench validate scenarios/*.yaml"}},
+		{[]string{"publish", "--help"}, []string{"pushbench publish --scenario"}},
+		{[]string{"version", "--help"}, []string{"pushbench version"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := Main(tt.args, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d; stderr %s", code, errOut.String())
+			}
+			if errOut.Len() > 0 {
+				t.Fatalf("help wrote to stderr:\n%s", errOut.String())
+			}
+			for _, want := range append(tt.want, "Usage") {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("help lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			if code := Main(args, &out, &errOut); code != 0 {
 				t.Fatalf("exit %d; stderr %s", code, errOut.String())
 			}
-			if !strings.Contains(out.String()+errOut.String(), "Usage") {
-				t.Fatalf("no usage printed")
+			got := out.String()
+			if !strings.HasPrefix(got, "pushbench ") || !strings.Contains(got, runtime.Version()) || strings.Count(got, "\n") != 1 {
+				t.Fatalf("version output %q", got)
+			}
+		})
+	}
+}
+
+func TestVersionLine(t *testing.T) {
+	tests := []struct {
+		env  results.Env
+		want string
+	}{
+		{results.Env{Version: "v1.2.0", Commit: "0123456789abcdef0123456789abcdef01234567", GoVersion: "go1.26.8", OS: "linux", Arch: "amd64"},
+			"pushbench v1.2.0 (commit 0123456789abcdef0123456789abcdef01234567) go1.26.8 linux/amd64"},
+		{results.Env{Version: "(devel)", Commit: "abc", Modified: true, GoVersion: "go1.26.8", OS: "darwin", Arch: "arm64"},
+			"pushbench (devel) (commit abc, modified) go1.26.8 darwin/arm64"},
+		{results.Env{Version: "v1.2.0", GoVersion: "go1.26.8", OS: "linux", Arch: "amd64"}, "pushbench v1.2.0 go1.26.8 linux/amd64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := versionLine(tt.env); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestUnwritableOutFailsBeforeTheRun points --out below a regular file, which
+// no one can create a directory in (tests may run as root, whom a read-only
+// mode would not stop), and checks the run fails at once naming the path.
+func TestUnwritableOutFailsBeforeTheRun(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file.txt")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(file, "sub")
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"flags", []string{"run", "--out", out, "--target", "http://127.0.0.1:1", "--transports", "sse"}},
+		{"scenario file", []string{"run", "--out", out, "../scenarios/smoke.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := Main(tt.args, &stdout, &stderr); code != 2 {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "pushbench run: --out: cannot create "+out+":") {
+				t.Fatalf("stderr does not name the path:\n%s", stderr.String())
+			}
+			if stdout.Len() > 0 {
+				t.Fatalf("the run started:\n%s", stdout.String())
+			}
+		})
+	}
+}
+
+func TestCheckWritableDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if err := checkWritableDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("the write check left %v (%v)", entries, err)
+	}
+}
+
+func TestTableFormat(t *testing.T) {
+	tests := []struct {
+		format string
+		wide   bool
+		want   report.Format
+	}{
+		{"text", false, report.FormatText},
+		{"text", true, report.FormatWide},
+		{"markdown", false, report.FormatMarkdown},
+		{"markdown", true, report.FormatMarkdown},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.format, tt.wide), func(t *testing.T) {
+			if got := tableFormat(tt.format, tt.wide); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 		})
 	}

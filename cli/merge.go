@@ -15,9 +15,10 @@ import (
 // merging histograms exactly (never averaging percentiles), and optionally
 // checks a scenario's thresholds on the merged result.
 func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("merge", "-o OUT [--scenario FILE] RESULT RESULT...", stderr)
+	fs := newFlagSet("merge", "-o OUT [--scenario FILE] RESULT RESULT...", stdout)
 	out := fs.String("o", "", "directory to write the merged run to (required)")
 	format := fs.String("format", "text", "table format on stdout: text or markdown")
+	wide := fs.Bool("wide", false, "text table with every column, not only those that fit 120 columns")
 	check := fs.String("scenario", "", "scenario file whose thresholds to check on the merged result (exit 1 if one fails)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -47,7 +48,7 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(merged), report.Format(*format)); err != nil {
+	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(merged), tableFormat(*format, *wide)); err != nil {
 		return err
 	}
 	if err := report.WriteRunDir(*out, merged); err != nil {

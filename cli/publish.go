@@ -17,7 +17,7 @@ import (
 // table, environment and reproduce command, and OUT/published/ with the full
 // result and its chart.
 func runPublish(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("publish", "[-o DIR] [--scenario FILE] RUN", stderr)
+	fs := newFlagSet("publish", "[-o DIR] [--scenario FILE] RUN", stdout)
 	out := fs.String("o", "results", "directory for README.md and published/")
 	scenario := fs.String("scenario", "", "scenario file to quote on the page")
 	if err := parseFlags(fs, args); err != nil {

@@ -11,8 +11,9 @@ import (
 )
 
 func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[flags] RESULT...", stderr)
+	fs := newFlagSet("report", "[flags] RESULT...", stdout)
 	format := fs.String("format", "text", "text, markdown, csv or json")
+	wide := fs.Bool("wide", false, "text table with every column, not only those that fit 120 columns")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +43,10 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 			}
 		case "text":
 			fmt.Fprintf(stdout, "%s (%s)\n", run.Name, path)
-			if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.FormatText); err != nil {
+			if wl := report.DescribeWorkload(run); wl != "" {
+				fmt.Fprintf(stdout, "%s\n", wl)
+			}
+			if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), tableFormat(*format, *wide)); err != nil {
 				return err
 			}
 			fmt.Fprintln(stdout, report.TableLegend)
@@ -52,4 +56,14 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// tableFormat is the summary table format for --format and --wide: the text
+// table fits 120 columns unless --wide asks for every column; Markdown always
+// has every column.
+func tableFormat(format string, wide bool) report.Format {
+	if wide && format == string(report.FormatText) {
+		return report.FormatWide
+	}
+	return report.Format(format)
 }

@@ -42,6 +42,7 @@ type runOptions struct {
 
 	out    string
 	format string
+	wide   bool
 	worker string
 	repeat int
 	quiet  bool
@@ -53,7 +54,7 @@ var workloadFlags = []string{"target", "url", "publish", "transports", "pattern"
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
-	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stderr)
+	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stdout)
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
@@ -74,6 +75,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.name, "name", "run", "run name, used in the result directory name")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which each run's result directory is written (empty: do not save)")
 	fs.StringVar(&o.format, "format", "text", "table format on stdout: text or markdown")
+	fs.BoolVar(&o.wide, "wide", false, "text table with every column (connect times, p90, p99.9, dup/ooo), not only those that fit 120 columns")
 	fs.StringVar(&o.worker, "worker", "0/1", "this process's slice of a distributed run, as index/count")
 	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times (for pushbench compare's significance test)")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
@@ -107,6 +109,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				return usageError{err}
 			}
 			scs = append(scs, sc)
+		}
+	}
+	if o.out != "" {
+		if err := checkWritableDir(o.out); err != nil {
+			return usageError{fmt.Errorf("--out: %w", err)}
 		}
 	}
 	level := slog.LevelInfo

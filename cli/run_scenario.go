@@ -33,6 +33,7 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		run.Repeat = rep
 	}
 	passed := true
+	var reasons []string
 	for i, name := range full.Transports {
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "pushbench run: %s: interrupted: skipped %v\n", full.Name, full.Transports[i:])
@@ -49,9 +50,8 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			continue
 		}
 		run.Transports = append(run.Transports, tr)
-		if info, _ := full.Pattern.Info(); tr.Counters.ConnReady == 0 && info.Holds {
-			passed = false
-			fmt.Fprintf(stderr, "pushbench run: %s: %s: no connection became ready\n", full.Name, name)
+		if reason := failureReason(full.Pattern, tr); reason != "" && !tr.Interrupted {
+			reasons = append(reasons, reason)
 		}
 	}
 	for _, tr := range run.Transports {
@@ -63,7 +63,10 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		}
 		return false, nil
 	}
-	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), report.Format(o.format)); err != nil {
+	if wl := report.DescribeWorkload(run); wl != "" {
+		fmt.Fprintf(stdout, "%s: %s\n", full.Name, wl)
+	}
+	if err := report.WriteSummaryTable(stdout, report.SummarizeRun(run), tableFormat(o.format, o.wide)); err != nil {
 		return false, err
 	}
 	fmt.Fprintln(stdout, report.TableLegend)
@@ -85,6 +88,11 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	}
 	if ctx.Err() != nil {
 		return false, errInterrupted
+	}
+	// Last, where a person looks: why the run failed though no threshold says so.
+	for _, r := range reasons {
+		fmt.Fprintf(stderr, "pushbench run: %s\n", r)
+		passed = false
 	}
 	return passed, nil
 }

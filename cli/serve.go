@@ -21,7 +21,7 @@ type serveOptions struct {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o serveOptions
 	d := servers.DefaultConfig() // every flag default comes from here
-	fs := newFlagSet("serve", "[flags]", stderr)
+	fs := newFlagSet("serve", "[flags]", stdout)
 	fs.StringVar(&o.cfg.Addr, "addr", d.Addr, "listen address (port 0 picks a free port)")
 	fs.IntVar(&o.cfg.QueueLen, "queue", d.QueueLen, "messages queued per subscriber before the slow policy applies")
 	fs.StringVar(&o.slowPolicy, "slow-policy", string(d.SlowPolicy), "what to do with a subscriber whose queue is full: drop (the message, counted) or disconnect")

@@ -11,7 +11,7 @@ import (
 // runValidate checks scenario files without running load: exit 0 when all are
 // valid, 2 with each error (file:line:column, key, reason) otherwise.
 func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "SCENARIO.yaml ...", stderr)
+	fs := newFlagSet("validate", "SCENARIO.yaml ...", stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -15,19 +15,35 @@ var csvHeader = []string{
 }
 
 // WriteSummaryCSV writes one row per summary with plain numbers (latencies in
-// microseconds), for spreadsheets and scripts.
+// microseconds), for spreadsheets and scripts. A statistic without samples is
+// an empty cell, which spreadsheets read as missing rather than as 0.
 func WriteSummaryCSV(w io.Writer, rows []Summary) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	us := func(d time.Duration) string { return strconv.FormatInt(d.Microseconds(), 10) }
+	us := func(n int64, d time.Duration) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.FormatInt(d.Microseconds(), 10)
+	}
+	unless := func(known bool, v string) string {
+		if !known {
+			return ""
+		}
+		return v
+	}
 	for _, s := range rows {
+		cs, ls := s.ConnectSamples, s.LatencySamples
 		if err := cw.Write([]string{
 			s.Transport, s.Pattern, itoa(s.Ready), itoa(s.Failed), itoa(s.Dropped),
-			us(s.ConnectP50), us(s.ConnectP99), us(s.LatencyP50), us(s.LatencyP90), us(s.LatencyP99), us(s.LatencyP999), us(s.LatencyMax),
-			strconv.FormatFloat(s.PerSecond, 'f', 1, 64), itoa(s.Lost), strconv.FormatFloat(s.LossRatio, 'g', 6, 64),
-			itoa(s.Duplicated), itoa(s.OutOfOrder), itoa(s.Errors), strconv.FormatBool(s.Saturated),
+			us(cs, s.ConnectP50), us(cs, s.ConnectP99),
+			us(ls, s.LatencyP50), us(ls, s.LatencyP90), us(ls, s.LatencyP99), us(ls, s.LatencyP999), us(ls, s.LatencyMax),
+			unless(s.hasMessages(), strconv.FormatFloat(s.PerSecond, 'f', 1, 64)),
+			unless(s.Expected > 0, itoa(s.Lost)), unless(s.Expected > 0, strconv.FormatFloat(s.LossRatio, 'g', 6, 64)),
+			unless(s.Received > 0, itoa(s.Duplicated)), unless(s.Received > 0, itoa(s.OutOfOrder)),
+			itoa(s.Errors), strconv.FormatBool(s.Saturated),
 		}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}

@@ -3,9 +3,11 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/results"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // WriteMarkdownReport writes a self-contained Markdown report of run: the
@@ -14,9 +16,7 @@ func WriteMarkdownReport(w io.Writer, run *results.Run) error {
 	fmt.Fprintf(w, "# pushbench run: %s\n\n", run.Name)
 	fmt.Fprintf(w, "Started %s. ", run.Started.UTC().Format(time.RFC3339))
 	if len(run.Transports) > 0 {
-		wl := run.Transports[0].Workload
-		fmt.Fprintf(w, "Workload: %s, %d connections per transport, %g msgs/s, %d-byte payload, %s warm-up, %s measured.\n\n",
-			wl.Pattern, wl.Connections, wl.Rate, wl.PayloadBytes, time.Duration(wl.Warmup), time.Duration(wl.Duration))
+		fmt.Fprintf(w, "Workload: %s.\n\n", DescribeWorkload(run))
 	}
 	if err := WriteSummaryTable(w, SummarizeRun(run), FormatMarkdown); err != nil {
 		return err
@@ -40,6 +40,30 @@ func WriteMarkdownReport(w io.Writer, run *results.Run) error {
 		}
 	}
 	return nil
+}
+
+// DescribeWorkload names a run's workload in one phrase: pattern,
+// connections, what the rate means for the pattern, payload, warm-up and
+// measured duration, as the first transport ran it (every transport of a run
+// runs one scenario). It is empty for a run without transports. The compact
+// table has no pattern column, so print this above it.
+func DescribeWorkload(run *results.Run) string {
+	if len(run.Transports) == 0 {
+		return ""
+	}
+	wl := run.Transports[0].Workload
+	parts := []string{wl.Pattern, fmt.Sprintf("%d connections per transport", wl.Connections)}
+	payload := fmt.Sprintf("%d-byte payload", wl.PayloadBytes)
+	switch info, known := workload.Pattern(wl.Pattern).Info(); {
+	case !known || info.Publishes:
+		parts = append(parts, fmt.Sprintf("%g msgs/s", wl.Rate), payload)
+	case info.Bidirectional:
+		parts = append(parts, fmt.Sprintf("%g msgs/s per connection", wl.Rate), payload)
+	case !info.Holds:
+		parts = append(parts, fmt.Sprintf("%g connects/s", wl.Rate))
+	}
+	parts = append(parts, time.Duration(wl.Warmup).String()+" warm-up", time.Duration(wl.Duration).String()+" measured")
+	return strings.Join(parts, ", ")
 }
 
 func shortCommit(c string) string {

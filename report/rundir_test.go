@@ -29,7 +29,7 @@ func TestWriteRunDir(t *testing.T) {
 	}
 	want := []string{
 		"chunked-connect.hgrm", "chunked-latency.hgrm", "latency.svg", "result.json",
-		"sse-connect.hgrm", "sse-latency.hgrm", "summary.csv", "summary.md", "ws-connect.hgrm", "ws-latency.hgrm",
+		"socketio-polling-connect.hgrm", "socketio-polling-latency.hgrm", "sse-connect.hgrm", "sse-latency.hgrm", "summary.csv", "summary.md", "ws-connect.hgrm", "ws-latency.hgrm",
 	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("run directory holds %v, want %v", names, want)

@@ -7,27 +7,33 @@ import (
 )
 
 // Summary is the one-line digest of a TransportResult that tables show. It holds
-// numbers only; table.go and csv.go decide how they look.
+// numbers only; table.go and csv.go decide how they look. The sample counts say
+// whether a statistic exists at all: an empty histogram has no p50, and a
+// table must show that as "—", never as 0.
 type Summary struct {
-	Transport   string
-	Pattern     string
-	Ready       int64
-	Failed      int64
-	Dropped     int64
-	ConnectP50  time.Duration
-	ConnectP99  time.Duration
-	LatencyP50  time.Duration
-	LatencyP90  time.Duration
-	LatencyP99  time.Duration
-	LatencyP999 time.Duration
-	LatencyMax  time.Duration
-	PerSecond   float64 // measured deliveries (or echo replies) per second
-	Lost        int64
-	LossRatio   float64
-	Duplicated  int64
-	OutOfOrder  int64
-	Errors      int64
-	Saturated   bool
+	Transport      string
+	Pattern        string
+	Ready          int64
+	Failed         int64
+	Dropped        int64
+	ConnectSamples int64 // connect histogram count; 0: no connect statistics
+	LatencySamples int64 // latency histogram count; 0: no latency statistics
+	Expected       int64 // messages expected; 0: loss is not known
+	Received       int64
+	ConnectP50     time.Duration
+	ConnectP99     time.Duration
+	LatencyP50     time.Duration
+	LatencyP90     time.Duration
+	LatencyP99     time.Duration
+	LatencyP999    time.Duration
+	LatencyMax     time.Duration
+	PerSecond      float64 // measured deliveries (or echo replies) per second
+	Lost           int64
+	LossRatio      float64
+	Duplicated     int64
+	OutOfOrder     int64
+	Errors         int64
+	Saturated      bool
 }
 
 // TableLegend explains the summary table's columns; print it with the table.
@@ -40,23 +46,27 @@ func Summarize(r *results.TransportResult) Summary {
 	c := r.Counters
 	conn, lat := r.Hist(results.HistConnect), r.Hist(results.HistLatency)
 	s := Summary{
-		Transport:   r.Transport,
-		Pattern:     r.Workload.Pattern,
-		Ready:       c.ConnReady,
-		Failed:      c.ConnFailed,
-		Dropped:     c.ConnDropped,
-		ConnectP50:  conn.Quantile(0.50),
-		ConnectP99:  conn.Quantile(0.99),
-		LatencyP50:  lat.Quantile(0.50),
-		LatencyP90:  lat.Quantile(0.90),
-		LatencyP99:  lat.Quantile(0.99),
-		LatencyP999: lat.Quantile(0.999),
-		LatencyMax:  lat.Max(),
-		Lost:        c.Lost,
-		Duplicated:  c.Duplicated,
-		OutOfOrder:  c.OutOfOrder,
-		Errors:      r.ErrorCount(),
-		Saturated:   r.Saturated(),
+		Transport:      r.Transport,
+		Pattern:        r.Workload.Pattern,
+		Ready:          c.ConnReady,
+		Failed:         c.ConnFailed,
+		Dropped:        c.ConnDropped,
+		ConnectSamples: conn.Count(),
+		LatencySamples: lat.Count(),
+		Expected:       c.Expected,
+		Received:       c.Received,
+		ConnectP50:     conn.Quantile(0.50),
+		ConnectP99:     conn.Quantile(0.99),
+		LatencyP50:     lat.Quantile(0.50),
+		LatencyP90:     lat.Quantile(0.90),
+		LatencyP99:     lat.Quantile(0.99),
+		LatencyP999:    lat.Quantile(0.999),
+		LatencyMax:     lat.Max(),
+		Lost:           c.Lost,
+		Duplicated:     c.Duplicated,
+		OutOfOrder:     c.OutOfOrder,
+		Errors:         r.ErrorCount(),
+		Saturated:      r.Saturated(),
 	}
 	if secs := r.MeasuredSeconds(); secs > 0 {
 		s.PerSecond = float64(c.Received) / secs
@@ -66,6 +76,10 @@ func Summarize(r *results.TransportResult) Summary {
 	}
 	return s
 }
+
+// hasMessages reports whether messages were expected or received at all: a
+// pattern that delivers nothing (idle, churn) has no throughput to show.
+func (s Summary) hasMessages() bool { return s.Expected > 0 || s.Received > 0 }
 
 // SummarizeRun summarizes every transport of a run, in run order.
 func SummarizeRun(run *results.Run) []Summary {

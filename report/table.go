@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -15,50 +16,124 @@ import (
 // Format selects how a table is rendered.
 type Format string
 
-// Table formats.
+// Table formats. FormatText is the terminal table: the columns a person reads
+// first, narrow enough for a 120-column terminal. FormatWide is the terminal
+// table with every column; Markdown always has every column, since a page
+// scrolls and a report must keep everything.
 const (
 	FormatText     Format = "text"
+	FormatWide     Format = "wide"
 	FormatMarkdown Format = "markdown"
 )
 
-var summaryHeader = []string{
-	"transport", "pattern", "conns ok/failed", "connect p50", "connect p99",
-	"p50", "p90", "p99", "p99.9", "max", "deliveries/s", "lost", "dup/ooo", "errors",
+// NoValue is the cell of a statistic that has no samples (a latency
+// percentile of a transport that received nothing, loss where nothing was
+// expected): a table must never show such a statistic as 0.
+const NoValue = "—"
+
+// summaryColumn is one column of the summary table: its header, its cell, and
+// whether the compact terminal table (FormatText) shows it.
+type summaryColumn struct {
+	header  string
+	compact bool
+	align   tw.Align // AlignLeft for names; tw.Skip: the table's right alignment
+	cell    func(Summary) string
+}
+
+// summaryColumns are the summary table's columns in order. The compact table
+// keeps what says whether a run was healthy and how fast it was: which
+// transport, how many connections held, median, tail and worst latency,
+// throughput, loss and errors. The pattern, the same on every row of a run,
+// is left to the workload line the caller prints above the table (see
+// DescribeWorkload); connect times, p90, p99.9 and dup/ooo are in the wide and
+// Markdown tables.
+var summaryColumns = []summaryColumn{
+	{"transport", true, tw.AlignLeft, func(s Summary) string {
+		if s.Saturated {
+			return s.Transport + " *"
+		}
+		return s.Transport
+	}},
+	{"pattern", false, tw.AlignLeft, func(s Summary) string { return s.Pattern }},
+	{"conns ok/failed", true, tw.Skip, func(s Summary) string {
+		conns := itoa(s.Ready) + "/" + itoa(s.Failed)
+		if s.Dropped > 0 {
+			conns += " (" + itoa(s.Dropped) + " dropped)"
+		}
+		return conns
+	}},
+	{"connect p50", false, tw.Skip, func(s Summary) string { return durationCell(s.ConnectSamples, s.ConnectP50) }},
+	{"connect p99", false, tw.Skip, func(s Summary) string { return durationCell(s.ConnectSamples, s.ConnectP99) }},
+	{"p50", true, tw.Skip, func(s Summary) string { return durationCell(s.LatencySamples, s.LatencyP50) }},
+	{"p90", false, tw.Skip, func(s Summary) string { return durationCell(s.LatencySamples, s.LatencyP90) }},
+	{"p99", true, tw.Skip, func(s Summary) string { return durationCell(s.LatencySamples, s.LatencyP99) }},
+	{"p99.9", false, tw.Skip, func(s Summary) string { return durationCell(s.LatencySamples, s.LatencyP999) }},
+	{"max", true, tw.Skip, func(s Summary) string { return durationCell(s.LatencySamples, s.LatencyMax) }},
+	{"deliveries/s", true, tw.Skip, func(s Summary) string {
+		if !s.hasMessages() {
+			return NoValue
+		}
+		return strconv.FormatFloat(s.PerSecond, 'f', 0, 64)
+	}},
+	{"lost", true, tw.Skip, func(s Summary) string {
+		switch {
+		case s.Expected == 0:
+			return NoValue
+		case s.Lost > 0:
+			return itoa(s.Lost) + " (" + lossPercent(s.LossRatio) + ")"
+		}
+		return itoa(s.Lost)
+	}},
+	{"dup/ooo", false, tw.Skip, func(s Summary) string {
+		if s.Received == 0 {
+			return NoValue
+		}
+		return itoa(s.Duplicated) + "/" + itoa(s.OutOfOrder)
+	}},
+	{"errors", true, tw.Skip, func(s Summary) string { return itoa(s.Errors) }},
+}
+
+// durationCell writes a statistic of a histogram with n samples.
+func durationCell(n int64, d time.Duration) string {
+	if n == 0 {
+		return NoValue
+	}
+	return results.FormatDuration(d)
 }
 
 // WriteSummaryTable renders one row per summary. Latency columns are delivery
 // latency for fanout and round-trip time for echo. A saturated load generator is
 // marked with "*" after the transport name and explained by the caller.
 func WriteSummaryTable(w io.Writer, rows []Summary, format Format) error {
+	all := true
 	switch format {
-	case FormatText, FormatMarkdown, "":
+	case FormatText, "":
+		format, all = FormatText, false
+	case FormatWide:
+		format = FormatText
+	case FormatMarkdown:
 	default:
 		return fmt.Errorf("unknown table format %q", format)
 	}
+	var header []string
+	var cols []summaryColumn
+	var align []tw.Align
+	for _, c := range summaryColumns {
+		if all || c.compact {
+			header = append(header, c.header)
+			cols = append(cols, c)
+			align = append(align, c.align)
+		}
+	}
 	cells := make([][]string, 0, len(rows))
 	for _, s := range rows {
-		name := s.Transport
-		if s.Saturated {
-			name += " *"
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = c.cell(s)
 		}
-		lost := itoa(s.Lost)
-		if s.Lost > 0 {
-			lost += fmt.Sprintf(" (%.2f%%)", 100*s.LossRatio)
-		}
-		conns := itoa(s.Ready) + "/" + itoa(s.Failed)
-		if s.Dropped > 0 {
-			conns += " (" + itoa(s.Dropped) + " dropped)"
-		}
-		cells = append(cells, []string{
-			name, s.Pattern, conns,
-			results.FormatDuration(s.ConnectP50), results.FormatDuration(s.ConnectP99),
-			results.FormatDuration(s.LatencyP50), results.FormatDuration(s.LatencyP90), results.FormatDuration(s.LatencyP99),
-			results.FormatDuration(s.LatencyP999), results.FormatDuration(s.LatencyMax),
-			strconv.FormatFloat(s.PerSecond, 'f', 0, 64), lost,
-			itoa(s.Duplicated) + "/" + itoa(s.OutOfOrder), itoa(s.Errors),
-		})
+		cells = append(cells, row)
 	}
-	return writeTable(w, format, summaryHeader, cells)
+	return writeTable(w, format, header, cells, align)
 }
 
 // WriteCompareTable renders comparisons: per transport and metric, both values,
@@ -67,7 +142,7 @@ func WriteSummaryTable(w io.Writer, rows []Summary, format Format) error {
 func WriteCompareTable(w io.Writer, rows []results.Comparison, format Format) error {
 	cells := make([][]string, 0, len(rows))
 	for _, c := range rows {
-		base, next := "-", "-"
+		base, next := NoValue, NoValue
 		if c.BaseN > 0 {
 			base = results.FormatValue(c.Base, c.Unit)
 		}
@@ -79,19 +154,20 @@ func WriteCompareTable(w io.Writer, rows []results.Comparison, format Format) er
 	if format != FormatMarkdown {
 		format = FormatText
 	}
-	return writeTable(w, format, []string{"transport", "metric", "base", "new", "delta", "test"}, cells)
+	return writeTable(w, format, []string{"transport", "metric", "base", "new", "delta", "test"}, cells,
+		[]tw.Align{tw.AlignLeft, tw.AlignLeft})
 }
 
-// writeTable renders a table in format: the first two columns (names) aligned
-// left, the numbers right, headers as given.
-func writeTable(w io.Writer, format Format, header []string, rows [][]string) error {
+// writeTable renders a table in format: columns aligned as align says (names
+// left), the rest, numbers, right; headers as given.
+func writeTable(w io.Writer, format Format, header []string, rows [][]string, align []tw.Align) error {
 	var opts []tablewriter.Option
 	if format == FormatMarkdown {
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
 	}
 	opts = append(opts,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: []tw.Align{tw.AlignLeft, tw.AlignLeft}}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: align}),
 	)
 	table := tablewriter.NewTable(w, opts...)
 	table.Header(header)

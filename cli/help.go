@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+)
+
+// example is one worked example of a command: what it does and the command
+// line.
+type example struct {
+	what, command string
+}
+
+// commandExamples are the examples a command's --help shows: the command
+// lines a person types first, so the help answers "how do I..." before the
+// flag list does.
+func commandExamples(name string) []example {
+	switch name {
+	case "run":
+		return []example{
+			{"every transport, each against a fresh builtin reference server, default workload", "pushbench run"},
+			{"a shorter fan-out run on two transports", "pushbench run --transports sse,ws --connections 200 --rate 20 --duration 10s"},
+			{"a scenario file; exits 1 if one of its thresholds fails", "pushbench run scenarios/smoke.yaml"},
+			{"your own server, at pushbench's paths (/chunked, /sse, /ws, /socket.io/, /publish)", "pushbench run --target http://127.0.0.1:8080 --transports sse,ws"},
+			{"your own server with its own paths and publish endpoint", "pushbench run --target http://my-svc:8080 --transports sse --url sse=http://my-svc:8080/events --publish http://my-svc:8080/publish"},
+			{"round-trip time through a server that echoes", "pushbench run --pattern echo --transports ws,socketio --connections 500 --rate 5"},
+		}
+	case "serve":
+		return []example{
+			{"the reference server on a fixed port", "pushbench serve --addr 127.0.0.1:8080"},
+			{"with a built-in generator of one message a second; watch with curl -N localhost:8080/sse", "pushbench serve --addr 127.0.0.1:8080 --rate 1"},
+			{"a server that disconnects slow subscribers instead of dropping their messages", "pushbench serve --slow-policy disconnect --queue 64"},
+		}
+	case "validate":
+		return []example{
+			{"check every scenario file without running load", "pushbench validate scenarios/*.yaml"},
+		}
+	case "report":
+		return []example{
+			{"re-render a saved run as the terminal table", "pushbench report results/runs/<time>-bench"},
+			{"every column", "pushbench report --wide results/runs/<time>-bench"},
+			{"for a spreadsheet", "pushbench report --format csv results/runs/<time>-bench > summary.csv"},
+		}
+	case "merge":
+		return []example{
+			{"merge the results of two load-generator workers (run with --worker 0/2 and --worker 1/2)", "pushbench merge -o merged w0/<time>-bench w1/<time>-bench"},
+			{"and check the scenario's thresholds on the merged result", "pushbench merge -o merged --scenario scenarios/bench.yaml w0/<time>-bench w1/<time>-bench"},
+		}
+	case "compare":
+		return []example{
+			{"two runs, metric by metric", "pushbench compare results/runs/<old> results/runs/<new>"},
+			{"five runs a side, with a significance test per metric", "pushbench run --repeat 5 --out new scenarios/bench.yaml && pushbench compare base/<time>-bench new/<time>-bench"},
+		}
+	case "publish":
+		return []example{
+			{"write results/README.md and results/published/ from a saved run", "pushbench publish --scenario scenarios/bench.yaml -o results results/runs/<time>-bench"},
+		}
+	case "version":
+		return []example{
+			{"the version, commit and Go version of this binary", "pushbench version"},
+		}
+	}
+	return nil
+}
+
+// commandSummary is a command's one-line summary from the command table.
+func commandSummary(name string) string {
+	for _, c := range commands() {
+		if c.name == name {
+			return c.summary
+		}
+	}
+	return ""
+}
+
+// writeExamples prints examples as commented command lines.
+func writeExamples(w io.Writer, examples []example) {
+	if len(examples) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Examples:\n")
+	for _, e := range examples {
+		fmt.Fprintf(w, "  # %s\n  %s\n\n", e.what, e.command)
+	}
+}
