@@ -93,3 +93,23 @@ func (m mapFlag) Set(s string) error {
 	m[k] = v
 	return nil
 }
+
+// headerFlag collects repeated 'Name: value' flags.
+type headerFlag map[string]string
+
+func (h headerFlag) String() string {
+	var parts []string
+	for k, v := range h {
+		parts = append(parts, k+": "+v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (h headerFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, ":")
+	if k = strings.TrimSpace(k); !ok || k == "" || strings.ContainsAny(k, " \t") {
+		return fmt.Errorf("want 'Name: value', got %q", s)
+	}
+	h[k] = strings.TrimSpace(v)
+	return nil
+}

@@ -24,6 +24,14 @@ func commandExamples(name string) []example {
 			{"your own server, at pushbench's paths (/chunked, /sse, /ws, /socket.io/, /publish)", "pushbench run --target http://127.0.0.1:8080 --transports sse,ws"},
 			{"your own server with its own paths and publish endpoint", "pushbench run --target http://my-svc:8080 --transports sse --url sse=http://my-svc:8080/events --publish http://my-svc:8080/publish"},
 			{"round-trip time through a server that echoes", "pushbench run --pattern echo --transports ws,socketio --connections 500 --rate 5"},
+			{"a server that pushes on its own: count, gaps, and latency and loss from its own fields", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/feed --timestamp t:ms --seq n"},
+			{"fan-out through a chat relay that wraps what it is sent", "pushbench run --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/chat --publish ws://127.0.0.1:3000/chat --publish-body '{\"text\":\"{{marker}}\"}'"},
+			{"a Socket.IO app's own event, namespace and auth", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports socketio --sio-namespace /clock --sio-event time --sio-auth '{\"token\":\"x\"}'"},
+		}
+	case "probe":
+		return []example{
+			{"what an unknown SSE endpoint sends, and the run flags that measure it", "pushbench probe http://127.0.0.1:3000/events"},
+			{"a WebSocket feed, ten messages", "pushbench probe --messages 10 ws://127.0.0.1:3000/feed"},
 		}
 	case "serve":
 		return []example{

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,7 +51,8 @@ type runOptions struct {
 
 // workloadFlags may not be combined with scenario files: the file says it all.
 var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
-	"duration", "rate", "payload", "connect-timeout", "drain", "name", "publish-body", "echo-body", "timestamp", "seq"}
+	"duration", "rate", "payload", "connect-timeout", "drain", "name", "publish-body", "echo-body", "timestamp", "seq",
+	"header", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
@@ -61,6 +63,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.messages.PublishBody, "publish-body", "", "fanout message body in the server's own format, a template with {{marker}} (required), {{seq}}, {{ts}}, {{payload}}, e.g. '{\"text\":\"{{marker}}\"}' (default: pushbench's envelope)")
 	fs.StringVar(&o.messages.EchoBody, "echo-body", "", "echo message body in the server's own format, a template like --publish-body")
 	fs.StringVar(&o.messages.Timestamp, "timestamp", "", "listen: PATH[:UNIT] of each message's own send time, e.g. t:ms or data.sent_at (RFC 3339 or a number; unit s, ms, us, ns, guessed when left out); latency is then on the server's clock")
+	headers := headerFlag{}
+	fs.Var(headers, "header", "'Name: value' sent with every request and handshake, e.g. a token or cookie (repeatable)")
+	fs.StringVar(&o.messages.ChunkedFraming, "chunked-framing", "", "chunked: lines (NDJSON, the default) or chunks (each HTTP chunk one message, as a browser's readyState 3 handler sees it)")
+	fs.StringVar(&o.messages.SSEEvent, "sse-event", "", "sse: receive only events of this type (default every event)")
+	fs.StringVar(&o.messages.SIOEvent, "sio-event", "", "socketio: the event to receive (default msg)")
+	fs.StringVar(&o.messages.SIONamespace, "sio-namespace", "", "socketio: the namespace to join (default /)")
+	sioAuth := fs.String("sio-auth", "", "socketio: the auth object the CONNECT carries, as JSON, e.g. '{\"token\":\"x\"}'")
 	fs.StringVar(&o.messages.Seq, "seq", "", "listen: PATH of each message's sequence number, or sse-id for the SSE event id: loss, duplicates and reordering per connection")
 	fs.Var(&o.transports, "transports", "comma-separated transports: "+clients.JoinNames(",")+" (default all that support the pattern)")
 	fs.StringVar(&o.pattern, "pattern", string(workload.DefaultPattern), patternHelp())
@@ -81,6 +90,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if len(headers) > 0 {
+		o.messages.Headers = headers
+	}
+	if *sioAuth != "" {
+		if err := json.Unmarshal([]byte(*sioAuth), &o.messages.SIOAuth); err != nil {
+			return usageError{fmt.Errorf("--sio-auth %q: want a JSON object, e.g. '{\"token\":\"x\"}'", *sioAuth)}
+		}
 	}
 	worker, err := o.check()
 	if err != nil {
