@@ -134,10 +134,11 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	progress := newProgressPrinter(stderr, quiet)
 	defer progress.done()
 	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(),
-		Progress: progress.callback(),
-		Body:     sc.Messages.Body(sc.Pattern),
-		Receive:  receive,
-		Payload:  loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
+		Progress:     progress.callback(),
+		Body:         sc.Messages.Body(sc.Pattern),
+		Receive:      receive,
+		PublishEvent: sc.Messages.PublishEvent,
+		Payload:      loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)
 }

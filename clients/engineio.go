@@ -90,6 +90,13 @@ func (s *eioSession) receive(ctx context.Context, p wire.EIOPacket, at time.Dura
 	return nil
 }
 
+// emit sends msg as the event named event, without an ack, on the session's
+// namespace: how a publisher speaks to a Socket.IO app.
+func (s *eioSession) emit(ctx context.Context, event string, msg []byte) error {
+	data := wire.AppendSIOArray(nil, event, sioArg(msg))
+	return s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: wire.AppendSIO(nil, wire.SIOPacket{Type: wire.SIOEvent, Namespace: s.namespace, Data: data})})
+}
+
 // echo sends msg as an echo event with the next ack id on the session's
 // namespace; the server's ack carries the reply, which receive delivers.
 func (s *eioSession) echo(ctx context.Context, msg []byte) error {

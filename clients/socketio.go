@@ -108,5 +108,15 @@ func (s *eioSession) inbound(data []byte) (f Frame, ok, connected bool, err erro
 
 // echoEvent is the Engine.IO message data of 2[<namespace>,]<id>["echo",msg].
 func echoEvent(dst []byte, namespace string, id uint64, msg []byte) []byte {
-	return wire.AppendSIO(dst, wire.SIOPacket{Type: wire.SIOEvent, Namespace: namespace, ID: id, HasID: true, Data: wire.AppendSIOArray(nil, "echo", msg)})
+	return wire.AppendSIO(dst, wire.SIOPacket{Type: wire.SIOEvent, Namespace: namespace, ID: id, HasID: true, Data: wire.AppendSIOArray(nil, "echo", sioArg(msg))})
+}
+
+// sioArg is msg as one Socket.IO event argument: itself when it is JSON (an
+// envelope, a body template in the server's JSON format), else a JSON string.
+func sioArg(msg []byte) json.RawMessage {
+	if json.Valid(msg) {
+		return msg
+	}
+	b, _ := json.Marshal(string(msg))
+	return b
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// echo sends) in the target's own format: a template with {{marker}}
 	// (template.go). Empty: pushbench's envelope.
 	Body string
+	// PublishEvent, when set, makes the fan-out publisher a Socket.IO client
+	// of PublishURL (http://host/socket.io/) that emits each message as this
+	// event, as the app's own clients do.
+	PublishEvent string
 	// Receive says how to speak to a server pushbench did not write: headers,
 	// framing, event filters, Socket.IO namespace and auth.
 	Receive clients.Receive

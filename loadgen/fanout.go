@@ -16,7 +16,13 @@ type fanout struct {
 }
 
 func (f *fanout) prepare(ctx context.Context, r *run) error {
-	pub, err := clients.DialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+	var pub clients.Publisher
+	var err error
+	if r.cfg.PublishEvent != "" {
+		pub, err = clients.DialSocketIOPublisher(ctx, r.cfg.PublishURL, r.cfg.PublishEvent, r.dial)
+	} else {
+		pub, err = clients.DialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+	}
 	if err != nil {
 		return err
 	}

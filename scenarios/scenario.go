@@ -43,6 +43,9 @@ type Messages struct {
 	// Empty: pushbench's envelope.
 	PublishBody string `yaml:"publish_body" json:"publish_body,omitempty"`
 	EchoBody    string `yaml:"echo_body" json:"echo_body,omitempty"`
+	// PublishEvent makes the publisher a Socket.IO client of the publish URL
+	// that emits each message as this event.
+	PublishEvent string `yaml:"publish_event" json:"publish_event,omitempty"`
 	// Timestamp and Seq locate a pushed message's own send time (PATH[:UNIT])
 	// and sequence number (PATH, or sse-id), for the listen pattern.
 	Timestamp string `yaml:"timestamp" json:"timestamp,omitempty"`
