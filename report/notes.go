@@ -23,6 +23,9 @@ func ErrorLines(run *results.Run) []string {
 			e := t.Errors[c]
 			lines = append(lines, t.Transport+": "+c+": "+itoa(e.Count)+" (first: "+e.First+")")
 		}
+		if t.Workload.Pattern == "listen" {
+			lines = append(lines, listenLine(t))
+		}
 		if t.Interrupted {
 			lines = append(lines, fmt.Sprintf("%s: interrupted after %s of the %s measured window; counts and rates cover what ran, messages not yet due are not counted lost",
 				t.Transport, time.Duration(t.Window), time.Duration(t.Workload.Duration)))
@@ -63,4 +66,24 @@ func formatBytes(b float64) string {
 		return fmt.Sprintf("%.1f KiB", b/(1<<10))
 	}
 	return fmt.Sprintf("%.0f B", b)
+}
+
+// listenLine sums up a listen run: what arrived, how far apart, how soon.
+func listenLine(t *results.TransportResult) string {
+	c := t.Counters
+	line := fmt.Sprintf("%s: listen: %d messages on %d connections", t.Transport, c.Received, c.ConnReady)
+	if c.ConnEnded > 0 || c.ConnDropped > 0 {
+		line += fmt.Sprintf(" (%d ended by the server, %d dropped)", c.ConnEnded, c.ConnDropped)
+	}
+	if g := t.Hist(results.HistGap); g.Count() > 0 {
+		line += fmt.Sprintf("; gap between messages p50 %s, p99 %s, max %s", results.FormatDuration(g.Quantile(0.5)),
+			results.FormatDuration(g.Quantile(0.99)), results.FormatDuration(g.Max()))
+	}
+	if f := t.Hist(results.HistFirstMessage); f.Count() > 0 {
+		line += fmt.Sprintf("; first message p50 %s after connecting", results.FormatDuration(f.Quantile(0.5)))
+	}
+	if c.Expected == c.Received && c.Lost == 0 && c.Duplicated == 0 && c.OutOfOrder == 0 && t.Hist(results.HistLatency).Count() == 0 {
+		line += "; without --seq and --timestamp loss and latency are not measured"
+	}
+	return line
 }

@@ -204,4 +204,11 @@ func TestREADMEExampleIsValid(t *testing.T) {
 	if len(s.Thresholds["all"]) != 4 || s.Thresholds["socketio-polling"]["latency.p99"] == nil {
 		t.Fatalf("example thresholds %v", s.Thresholds)
 	}
+	m := s.Messages
+	rcv, err := m.Receive()
+	if err != nil || m.PublishBody == "" || m.EchoBody == "" || m.PublishEvent != "chat" || m.Timestamp != "t:ms" || m.Seq != "n" ||
+		rcv.Headers.Get("Authorization") != "Bearer secret" || rcv.ChunkedFraming != "chunks" || rcv.SSEEvent != "tick" ||
+		rcv.SIOEvent != "time" || rcv.SIONamespace != "/clock" || string(rcv.SIOAuth) != `{"token":"secret"}` {
+		t.Fatalf("example messages %+v -> %+v, %v", m, rcv, err)
+	}
 }
