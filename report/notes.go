@@ -23,6 +23,9 @@ func ErrorLines(run *results.Run) []string {
 			e := t.Errors[c]
 			lines = append(lines, t.Transport+": "+c+": "+itoa(e.Count)+" (first: "+e.First+")")
 		}
+		if f := t.Counters.Foreign; f > 0 {
+			lines = append(lines, fmt.Sprintf("%s: %d foreign messages (not this run's: another format, topic or marker) were ignored, neither errors nor latency", t.Transport, f))
+		}
 		if t.Workload.Pattern == "listen" {
 			lines = append(lines, listenLine(t))
 		}
