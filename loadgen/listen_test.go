@@ -213,7 +213,9 @@ func wsFixture(t *testing.T, n int, msg func(i int) []byte) *httptest.Server {
 		wg.Add(1)
 		defer wg.Done()
 		defer c.Close()
-		go func() {
+		gone := make(chan struct{})
+		go func() { // the one reader: sees the client's close
+			defer close(gone)
 			for {
 				if _, _, err := c.ReadMessage(); err != nil {
 					c.Close()
@@ -228,7 +230,7 @@ func wsFixture(t *testing.T, n int, msg func(i int) []byte) *httptest.Server {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		_, _, _ = c.NextReader() // hold until the client closes
+		<-gone // hold until the client closes
 	}))
 	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close(); wg.Wait() })
 	return ts
