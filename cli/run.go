@@ -52,7 +52,7 @@ type runOptions struct {
 // workloadFlags may not be combined with scenario files: the file says it all.
 var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
 	"duration", "rate", "payload", "connect-timeout", "drain", "name", "publish-body", "echo-body", "timestamp", "seq",
-	"header", "publish-event", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
+	"header", "publish-event", "echo-event", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
@@ -62,6 +62,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
 	fs.StringVar(&o.messages.PublishBody, "publish-body", "", "fanout message body in the server's own format, a template with {{marker}} (required), {{seq}}, {{ts}}, {{payload}}, e.g. '{\"text\":\"{{marker}}\"}' (default: pushbench's envelope)")
 	fs.StringVar(&o.messages.PublishEvent, "publish-event", "", "publish as a Socket.IO client of --publish (http://host/socket.io/), emitting each message as this event")
+	fs.StringVar(&o.messages.SIOEchoEvent, "echo-event", "", "echo over socketio: the event each send emits with an ack id (default echo); the reply is the ack, or an event named by --sio-event")
 	fs.StringVar(&o.messages.EchoBody, "echo-body", "", "echo message body in the server's own format, a template like --publish-body")
 	fs.StringVar(&o.messages.Timestamp, "timestamp", "", "listen: PATH[:UNIT] of each message's own send time, e.g. t:ms or data.sent_at (RFC 3339 or a number; unit s, ms, us, ns, guessed when left out); latency is then on the server's clock")
 	headers := headerFlag{}

@@ -32,6 +32,7 @@ type eioSession struct {
 	// named event.
 	namespace string
 	event     string
+	echoEvent string
 	auth      json.RawMessage
 	// connected is set once the server accepted the namespace connect; only
 	// the goroutine calling receive touches it.
@@ -43,7 +44,7 @@ type eioSession struct {
 
 // newEIOSession is a session over link speaking as rcv (defaults filled) says.
 func newEIOSession(link eioLink, rcv Receive) eioSession {
-	return eioSession{link: link, namespace: rcv.SIONamespace, event: rcv.SIOEvent, auth: rcv.SIOAuth}
+	return eioSession{link: link, namespace: rcv.SIONamespace, event: rcv.SIOEvent, echoEvent: rcv.SIOEchoEvent, auth: rcv.SIOAuth}
 }
 
 // errEIOClosed reports the server ending the Engine.IO session: a clean end.
@@ -104,5 +105,5 @@ func (s *eioSession) echo(ctx context.Context, msg []byte) error {
 	id := s.ackID
 	s.ackID++
 	s.ackMu.Unlock()
-	return s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: echoEvent(nil, s.namespace, id, msg)})
+	return s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: echoEvent(nil, s.namespace, s.echoEvent, id, msg)})
 }

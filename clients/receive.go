@@ -35,6 +35,9 @@ type Receive struct {
 	// SIOEvent is the Socket.IO event whose first argument is a message;
 	// default "msg". Other events are ignored.
 	SIOEvent string
+	// SIOEchoEvent is the event an echo send emits, with an ack id; the
+	// reply is the ack, or an event named SIOEvent; default "echo".
+	SIOEchoEvent string
 	// SIONamespace is the Socket.IO namespace to join; default "/".
 	SIONamespace string
 	// SIOAuth is the JSON object sent in the namespace CONNECT packet, e.g.
@@ -45,6 +48,7 @@ type Receive struct {
 // Defaults of Receive.
 const (
 	DefaultSIOEvent     = "msg"
+	DefaultSIOEchoEvent = "echo"
 	DefaultSIONamespace = "/"
 )
 
@@ -64,6 +68,9 @@ func (r Receive) withDefaults() Receive {
 	}
 	if r.SIONamespace == "" {
 		r.SIONamespace = DefaultSIONamespace
+	}
+	if r.SIOEchoEvent == "" {
+		r.SIOEchoEvent = DefaultSIOEchoEvent
 	}
 	return r
 }
@@ -94,6 +101,9 @@ func (r Receive) Validate() error {
 	}
 	if strings.ContainsAny(r.SSEEvent, "\r\n") {
 		return fmt.Errorf("sse event %q: contains a line break", r.SSEEvent)
+	}
+	if wire.SIOReservedEvent(r.SIOEchoEvent) {
+		return fmt.Errorf("socket.io echo event %q: reserved by Socket.IO", r.SIOEchoEvent)
 	}
 	if wire.SIOReservedEvent(r.SIOEvent) {
 		return fmt.Errorf("socket.io event %q: reserved by Socket.IO, a server cannot emit it", r.SIOEvent)

@@ -106,9 +106,9 @@ func (s *eioSession) inbound(data []byte) (f Frame, ok, connected bool, err erro
 	return Frame{}, false, false, nil
 }
 
-// echoEvent is the Engine.IO message data of 2[<namespace>,]<id>["echo",msg].
-func echoEvent(dst []byte, namespace string, id uint64, msg []byte) []byte {
-	return wire.AppendSIO(dst, wire.SIOPacket{Type: wire.SIOEvent, Namespace: namespace, ID: id, HasID: true, Data: wire.AppendSIOArray(nil, "echo", sioArg(msg))})
+// echoEvent is the Engine.IO message data of 2[<namespace>,]<id>[<event>,msg].
+func echoEvent(dst []byte, namespace, event string, id uint64, msg []byte) []byte {
+	return wire.AppendSIO(dst, wire.SIOPacket{Type: wire.SIOEvent, Namespace: namespace, ID: id, HasID: true, Data: wire.AppendSIOArray(nil, event, sioArg(msg))})
 }
 
 // sioArg is msg as one Socket.IO event argument: itself when it is JSON (an

@@ -92,3 +92,41 @@ func TestFanoutThroughOfficialChatRelay(t *testing.T) {
 		t.Fatalf("latency samples %d, want %d; clock %q", n, c.Received, res.LatencyClock)
 	}
 }
+
+// TestEchoInAppFormatOnOfficialServer echoes through an app event that
+// answers its sender with another event ("say" answered as "said" {text}):
+// every send's marker comes back, round trips timed from the schedule.
+func TestEchoInAppFormatOnOfficialServer(t *testing.T) {
+	base := startNodeServer(t, "300", "200")
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, transport := range []clients.Name{clients.SocketIO, clients.SocketIOPolling} {
+		t.Run(string(transport), func(t *testing.T) {
+			entry, _ := clients.Lookup(transport)
+			cfg := loadgen.Config{
+				Transport: transport,
+				URL:       entry.Endpoint(base),
+				Body:      `{"greeting":"{{marker}}"}`,
+				Receive:   clients.Receive{SIOEchoEvent: "say", SIOEvent: "said"},
+				Workload: workload.Workload{
+					Pattern:     workload.Echo,
+					Connections: 10,
+					Warmup:      workload.Duration(300 * time.Millisecond).Ptr(),
+					Duration:    workload.Duration(2 * time.Second),
+					Rate:        10,
+					Drain:       workload.Duration(3 * time.Second).Ptr(),
+				},
+			}
+			res, err := loadgen.Run(context.Background(), cfg, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := res.Counters
+			if c.ConnReady != 10 || c.Scheduled != 10*20 || c.Sent != c.Scheduled || c.Received != c.Expected || c.Expected != 10*20 || c.Lost != 0 || len(res.Errors) != 0 {
+				t.Fatalf("counters %+v errors %v", c, res.Errors)
+			}
+			if n := res.Hist(results.HistLatency).Count(); n != c.Received {
+				t.Fatalf("rtt samples %d, want %d", n, c.Received)
+			}
+		})
+	}
+}

@@ -12,7 +12,8 @@
 // did not define: namespace "/clock" emits the event "time" with
 // {t: <ms since 1970>, n: <count>} to each socket every 20 ms, starting 300 ms
 // after it connects; the event "chat" on "/" is a chat room that rebroadcasts
-// {from: <socket id>, text: <what was sent>} as "chat" to every socket.
+// {from: <socket id>, text: <what was sent>} as "chat" to every socket; the
+// event "say" is answered to its sender alone as "said" with {text}.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
@@ -47,6 +48,7 @@ io.on("connection", (socket) => {
 
 io.on("connection", (socket) => {
   socket.on("chat", (text) => io.emit("chat", { from: socket.id, text }));
+  socket.on("say", (text) => socket.emit("said", { text }));
 });
 
 io.of("/clock").on("connection", (socket) => {

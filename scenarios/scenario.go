@@ -62,13 +62,14 @@ type Messages struct {
 	// (default msg), the namespace to join (default /) and the auth object
 	// its CONNECT carries.
 	SIOEvent     string         `yaml:"sio_event" json:"sio_event,omitempty"`
+	SIOEchoEvent string         `yaml:"echo_event" json:"echo_event,omitempty"`
 	SIONamespace string         `yaml:"sio_namespace" json:"sio_namespace,omitempty"`
 	SIOAuth      map[string]any `yaml:"sio_auth" json:"sio_auth,omitempty"`
 }
 
 // Receive is the clients' form of the receive settings.
 func (m Messages) Receive() (clients.Receive, error) {
-	r := clients.Receive{ChunkedFraming: m.ChunkedFraming, SSEEvent: m.SSEEvent, SIOEvent: m.SIOEvent, SIONamespace: m.SIONamespace}
+	r := clients.Receive{ChunkedFraming: m.ChunkedFraming, SSEEvent: m.SSEEvent, SIOEvent: m.SIOEvent, SIOEchoEvent: m.SIOEchoEvent, SIONamespace: m.SIONamespace}
 	if len(m.Headers) > 0 {
 		r.Headers = http.Header{}
 		for k, v := range m.Headers {
