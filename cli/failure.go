@@ -39,5 +39,5 @@ func deliveryHint(info workload.PatternInfo) string {
 	case info.Bidirectional:
 		return "does the server echo each message back on the same connection? see --echo-body for its format, or --pattern " + string(workload.Listen)
 	}
-	return "does the server send anything at this URL? check --url, and `pushbench probe URL` to see what it says"
+	return "does the server send anything at this URL? check --url and the event filters (--sse-event, --sio-event, --sio-namespace skip other events), and `pushbench probe URL` to see what it says"
 }

@@ -22,7 +22,7 @@ func TestFailureReason(t *testing.T) {
 		{"echo received nothing", workload.Echo, results.Counters{ConnAttempted: 5, ConnReady: 5, Expected: 50, Lost: 50},
 			"ws: 0 of 50 expected messages received; does the server echo each message back on the same connection? see --echo-body for its format, or --pattern listen"},
 		{"listen received nothing", workload.Listen, results.Counters{ConnAttempted: 5, ConnReady: 5},
-			"ws: no messages received; does the server send anything at this URL? check --url, and `pushbench probe URL` to see what it says"},
+			"ws: no messages received; does the server send anything at this URL? check --url and the event filters (--sse-event, --sio-event, --sio-namespace skip other events), and `pushbench probe URL` to see what it says"},
 		{"no connection ready", workload.Fanout, results.Counters{ConnAttempted: 50, ConnFailed: 50},
 			"ws: 0 of 50 connections became ready; see the errors above, or check --target and --url"},
 		{"idle, none ready", workload.Idle, results.Counters{ConnAttempted: 50, ConnFailed: 50},

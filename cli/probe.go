@@ -23,6 +23,7 @@ type probeOptions struct {
 	transport string
 	messages  int
 	wait      time.Duration
+	receive   clients.Receive
 }
 
 // runProbe connects one client to an unknown server and shows what it says:
@@ -34,8 +35,27 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.transport, "transport", "", "transport to speak: "+clients.JoinNames(",")+" (default: implied by the URL: ws:// is ws, a /socket.io/ path socketio, else sse or chunked by the answer's Content-Type)")
 	fs.IntVar(&o.messages, "messages", 5, "how many messages to show")
 	fs.DurationVar(&o.wait, "wait", 5*time.Second, "how long to wait for them")
+	headers := headerFlag{}
+	fs.Var(headers, "header", "'Name: value' sent with the requests and handshake (repeatable)")
+	fs.StringVar(&o.receive.ChunkedFraming, "chunked-framing", "", "chunked: lines (default) or chunks")
+	fs.StringVar(&o.receive.SSEEvent, "sse-event", "", "sse: show only events of this type")
+	fs.StringVar(&o.receive.SIOEvent, "sio-event", "", "socketio: the event to show (default msg)")
+	fs.StringVar(&o.receive.SIONamespace, "sio-namespace", "", "socketio: the namespace to join (default /)")
+	sioAuth := fs.String("sio-auth", "", "socketio: the auth object of the CONNECT, as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if len(headers) > 0 {
+		o.receive.Headers = http.Header{}
+		for k, v := range headers {
+			o.receive.Headers.Set(k, v)
+		}
+	}
+	if *sioAuth != "" {
+		o.receive.SIOAuth = json.RawMessage(*sioAuth)
+	}
+	if err := o.receive.Validate(); err != nil {
+		return usageError{err}
 	}
 	if fs.NArg() != 1 {
 		return usageError{errors.New("want one URL, e.g. pushbench probe http://127.0.0.1:8080/sse")}
@@ -56,13 +76,11 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{err}
 	}
-	fmt.Fprintf(stdout, "%s as %s\n\nhandshake:\n", target, name)
-	if err := probeHandshake(ctx, stdout, name, target); err != nil {
-		return err
-	}
-
+	// Connect first: a handshake that goes wrong is then named by the same
+	// classifier as in runs, in under a second where the server answered.
 	clock := probeClock{start: time.Now()}
 	dial := clients.NewDialOptions(clock, 10*time.Second)
+	dial.Receive = o.receive
 	defer dial.Close()
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -71,13 +89,19 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
+	fmt.Fprintf(stdout, "%s as %s\n\nhandshake:\n", target, name)
+	if err := probeHandshake(ctx, stdout, name, target, o.receive.Headers); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nready after %s; first messages (arrival after ready):\n", roundDur(tm.Ready))
 	frames := readFrames(cctx, conn, o.messages, o.wait)
 	for _, f := range frames {
 		fmt.Fprintf(stdout, "  +%-9s %s%s\n", roundDur(f.At-tm.Ready), frameMeta(f), quoteFrame(f.Data))
 	}
 	if len(frames) == 0 {
-		fmt.Fprintf(stdout, "  (none within %s: the server pushes nothing on its own; fan-out needs its publish endpoint, --publish)\n", o.wait)
+		fmt.Fprintf(stdout, "  (none within %s%s)\n", o.wait, silenceHint(name))
+		fmt.Fprintf(stdout, "\nto measure it, fan out through its own publish endpoint:\n  %s\n", strings.Join(baseRun(name, u), " ")+" --publish URL --publish-body '...{{marker}}...'")
+		return nil
 	}
 	fmt.Fprintf(stdout, "\nto measure it:\n  %s\n", suggestRun(name, u, frames))
 	return nil
@@ -107,7 +131,7 @@ func probeTransport(ctx context.Context, flagValue string, u *url.URL) (clients.
 	case strings.Contains(u.Path, "/socket.io"):
 		return clients.SocketIO, nil
 	}
-	resp, err := probeGet(ctx, u.String())
+	resp, err := probeGet(ctx, u.String(), nil)
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +143,7 @@ func probeTransport(ctx context.Context, flagValue string, u *url.URL) (clients.
 }
 
 // probeGet sends one GET and returns as soon as the headers arrive.
-func probeGet(ctx context.Context, target string) (*http.Response, error) {
+func probeGet(ctx context.Context, target string, headers http.Header) (*http.Response, error) {
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, target, nil)
 	if err != nil {
@@ -127,6 +151,9 @@ func probeGet(ctx context.Context, target string) (*http.Response, error) {
 		return nil, err
 	}
 	req.Header.Set("Accept", "text/event-stream, application/x-ndjson, */*")
+	for k, v := range headers {
+		req.Header[k] = v
+	}
 	resp, err := clients.NewStreamTransport(1).RoundTrip(req)
 	if err != nil {
 		cancel()
@@ -145,11 +172,11 @@ func (r readCloser) Close() error { r.cancel(); return r.ReadCloser.Close() }
 
 // probeHandshake shows how the server answers a connect: status and headers,
 // the accepted subprotocol, the Engine.IO open packet.
-func probeHandshake(ctx context.Context, w io.Writer, name clients.Name, target string) error {
+func probeHandshake(ctx context.Context, w io.Writer, name clients.Name, target string, headers http.Header) error {
 	switch name {
 	case clients.WS:
 		d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-		conn, resp, err := d.DialContext(ctx, target, nil)
+		conn, resp, err := d.DialContext(ctx, target, headers)
 		if resp != nil {
 			printResponse(w, resp)
 		}
@@ -163,16 +190,17 @@ func probeHandshake(ctx context.Context, w io.Writer, name clients.Name, target 
 		if strings.Contains(target, "?") {
 			sep = "&"
 		}
-		resp, err := probeGet(ctx, target+sep+"EIO=4&transport=polling")
+		resp, err := probeGet(ctx, target+sep+"EIO=4&transport=polling", headers)
 		if err != nil {
 			return err
 		}
 		defer resp.Body.Close()
+		fmt.Fprintf(w, "  (an Engine.IO polling handshake, for its open packet)\n")
 		printResponse(w, resp)
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		fmt.Fprintf(w, "  Engine.IO open packet: %s\n", body)
 	default:
-		resp, err := probeGet(ctx, target)
+		resp, err := probeGet(ctx, target, headers)
 		if err != nil {
 			return err
 		}
@@ -257,12 +285,7 @@ func quoteFrame(b []byte) string {
 // fan-out works as is; anything else is measured with listen, reading a
 // timestamp and a sequence number where the messages have them.
 func suggestRun(name clients.Name, u *url.URL, frames []clients.Frame) string {
-	base := (&url.URL{Scheme: strings.Replace(strings.Replace(u.Scheme, "wss", "https", 1), "ws", "http", 1), Host: u.Host}).String()
-	cmd := []string{"pushbench run", "--target " + base, "--transports " + string(name)}
-	entry, _ := clients.Lookup(name)
-	if entry.Endpoint(base) != u.String() {
-		cmd = append(cmd, "--url "+string(name)+"="+u.String())
-	}
+	cmd := baseRun(name, u)
 	if len(frames) > 0 {
 		if _, err := wire.DecodeEnvelope(frames[0].Data); err == nil {
 			return strings.Join(cmd, " ") + "   # pushbench's own message format: fan-out through its /publish"
@@ -391,4 +414,27 @@ func guessSeq(frames []clients.Frame) string {
 		}
 	}
 	return ""
+}
+
+// baseRun is the start of a run command for the probed URL: target, transport
+// and, where the path is not pushbench's, the URL.
+func baseRun(name clients.Name, u *url.URL) []string {
+	base := (&url.URL{Scheme: strings.Replace(strings.Replace(u.Scheme, "wss", "https", 1), "ws", "http", 1), Host: u.Host}).String()
+	cmd := []string{"pushbench run", "--target " + base, "--transports " + string(name)}
+	entry, _ := clients.Lookup(name)
+	if entry.Endpoint(base) != u.String() {
+		cmd = append(cmd, "--url "+string(name)+"="+u.String())
+	}
+	return cmd
+}
+
+// silenceHint says where else messages may be when none arrived.
+func silenceHint(name clients.Name) string {
+	switch name {
+	case clients.SSE:
+		return "; with --sse-event, events of other types are not shown"
+	case clients.SocketIO, clients.SocketIOPolling:
+		return "; only the event --sio-event (default msg) on --sio-namespace (default /) is shown: an app's own events need both"
+	}
+	return ": the server pushes nothing here on its own"
 }

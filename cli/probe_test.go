@@ -56,3 +56,15 @@ func TestProbeBadURL(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 }
+
+// TestProbeNamesHandshakeFailure: probe classifies a failed handshake as runs
+// do, with the status and the body's first bytes.
+func TestProbeNamesHandshakeFailure(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	defer ts.Close()
+	var out, errOut bytes.Buffer
+	code := Main([]string{"probe", "ws" + strings.TrimPrefix(ts.URL, "http") + "/feed"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), `status: expected 101 Switching Protocols, got 404 Not Found: "404 page not found`) {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}

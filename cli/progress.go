@@ -83,6 +83,10 @@ func progressLine(s loadgen.Progress) string {
 	if s.P99 > 0 {
 		p99 = results.FormatDuration(s.P99)
 	}
-	return fmt.Sprintf("%s: %-10s %5s/%s  conns %d ready %d failed  %.0f msg/s  %d received  %d missing  p99 %s",
-		s.Transport, s.Phase, s.Elapsed.Round(time.Second), s.Total, s.Ready, s.Failed, s.PerSecond, s.Received, s.Missing, p99)
+	missing := ""
+	if s.Scheduled {
+		missing = fmt.Sprintf("  %d missing", s.Missing)
+	}
+	return fmt.Sprintf("%s: %-10s %5s/%s  %d ready, %d failed  %.0f msg/s  %d received%s  p99 %s",
+		s.Transport, s.Phase, s.Elapsed.Round(time.Second), s.Total, s.Ready, s.Failed, s.PerSecond, s.Received, missing, p99)
 }

@@ -16,10 +16,10 @@ func TestProgressLine(t *testing.T) {
 		want string
 	}{
 		{"measuring", loadgen.Progress{Transport: "ws", Phase: loadgen.PhaseMeasuring, Elapsed: 3200 * time.Millisecond, Total: 10 * time.Second,
-			Ready: 1000, Failed: 2, Received: 30000, PerSecond: 10000, Missing: 5, P99: 21500 * time.Microsecond},
-			"ws: measuring     3s/10s  conns 1000 ready 2 failed  10000 msg/s  30000 received  5 missing  p99 21.5ms"},
+			Ready: 1000, Failed: 2, Received: 30000, PerSecond: 10000, Scheduled: true, Missing: 5, P99: 21500 * time.Microsecond},
+			"ws: measuring     3s/10s  1000 ready, 2 failed  10000 msg/s  30000 received  5 missing  p99 21.5ms"},
 		{"no samples yet", loadgen.Progress{Transport: "sse", Phase: loadgen.PhaseConnecting, Total: 10 * time.Second, Ready: 10},
-			"sse: connecting    0s/10s  conns 10 ready 0 failed  0 msg/s  0 received  0 missing  p99 —"},
+			"sse: connecting    0s/10s  10 ready, 0 failed  0 msg/s  0 received  p99 —"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -214,9 +214,37 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	sc.Target.URLs, sc.Target.Publish = o.urls, o.publish
 	sc.Messages = o.messages
 	if err := sc.Check(); err != nil {
+		var fe *workload.FieldError
+		if errors.As(err, &fe) {
+			if flag, ok := flagOfKey(fe.Key); ok {
+				return nil, fmt.Errorf("%s: %w", flag, fe.Err)
+			}
+		}
 		return nil, err
 	}
 	return sc, nil
+}
+
+// flagOfKey names the run flag that sets a scenario key, so an error in a
+// scenario built from flags names the flag the user typed.
+func flagOfKey(key string) (string, bool) {
+	key = strings.TrimPrefix(key, "messages.")
+	switch {
+	case strings.HasPrefix(key, "transports"):
+		return "--transports", true
+	case strings.HasPrefix(key, "target.urls"):
+		return "--url", true
+	}
+	flags := map[string]string{
+		"name": "--name", "pattern": "--pattern", "connections": "--connections", "ramp": "--ramp", "warmup": "--warmup",
+		"duration": "--duration", "rate": "--rate", "payload": "--payload", "connect_timeout": "--connect-timeout", "drain": "--drain",
+		"target.url": "--target", "target.publish": "--publish", "publish_body": "--publish-body", "echo_body": "--echo-body",
+		"publish_event": "--publish-event", "echo_event": "--echo-event", "timestamp": "--timestamp", "seq": "--seq",
+		"headers": "--header", "chunked_framing": "--chunked-framing", "sse_event": "--sse-event", "sio_event": "--sio-event",
+		"sio_namespace": "--sio-namespace", "sio_auth": "--sio-auth", "messages": "--header/--sio-* flags",
+	}
+	f, ok := flags[key]
+	return f, ok
 }
 
 // patternHelp lists the patterns from their registry for --pattern's help.

@@ -121,6 +121,8 @@ func (c Config) resultWorkload(topic string) results.Workload {
 		ConnectTimeout: results.Duration(w.ConnectTimeout),
 		Drain:          results.Duration(*w.Drain),
 		Topic:          topic,
+		Timestamp:      c.Payload.Timestamp,
+		Seq:            c.Payload.Seq,
 	}
 	if info, _ := w.Pattern.Info(); info.Publishes {
 		rw.PublishURL = c.PublishURL

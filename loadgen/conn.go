@@ -103,6 +103,7 @@ func (r *run) holdConn(ctx context.Context, cs *connState) {
 // sample. For listen it counts whatever arrives (listen.go).
 func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, start time.Duration) {
 	first := true
+	m := r.markFor(cs.id)
 	for {
 		f, err := conn.Read()
 		if err != nil {
@@ -117,7 +118,7 @@ func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, st
 			r.observeListen(cs, f)
 			continue
 		}
-		seq, ts, ours := r.recognize(f.Data)
+		seq, ts, ours := r.recognize(f.Data, m)
 		if !ours {
 			cs.foreign++
 			continue
@@ -137,13 +138,13 @@ func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, st
 
 // recognize finds this run's sequence number and send time in a message: its
 // marker when the publisher sends a body template, else its envelope.
-func (r *run) recognize(b []byte) (seq uint64, ts int64, ours bool) {
+func (r *run) recognize(b []byte, m mark) (seq uint64, ts int64, ours bool) {
 	if r.tmpl != nil {
-		m, ok := wire.FindMarker(b, r.tag)
-		return m.Seq, m.TS, ok
+		mk, ok := wire.FindMarker(b, m.tag)
+		return mk.Seq, mk.TS, ok
 	}
 	env, err := wire.DecodeEnvelope(b)
-	if err != nil || env.Topic != r.plan.Topic {
+	if err != nil || env.Topic != m.topic {
 		return 0, 0, false
 	}
 	return env.Seq, env.TS, true

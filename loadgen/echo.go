@@ -30,7 +30,7 @@ func (echo) drive(ctx context.Context, r *run) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.sendSchedule(ctx, p, cs.shard, &cs.sends, cs.conn.Write, func(err error) bool {
+			r.sendSchedule(ctx, p, r.markFor(cs.id), cs.shard, &cs.sends, cs.conn.Write, func(err error) bool {
 				if ctx.Err() == nil {
 					r.rec.errs.add("write", fmt.Errorf("%s: write: %w", r.cfg.URL, err))
 				}

@@ -31,7 +31,7 @@ func (f *fanout) prepare(ctx context.Context, r *run) error {
 }
 
 func (f *fanout) drive(ctx context.Context, r *run) {
-	r.sendSchedule(ctx, r.sched.pacer, r.rec.shard(0), &f.counts, f.pub.Publish, func(err error) bool {
+	r.sendSchedule(ctx, r.sched.pacer, r.markFor(-1), r.rec.shard(0), &f.counts, f.pub.Publish, func(err error) bool {
 		r.rec.errs.add("publish", err)
 		return false
 	})

@@ -338,3 +338,28 @@ func TestBodyTemplateWithoutMarkerIsRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestEchoThroughBroadcastingRelay echoes through a chat room that sends
+// every message to every connection: each connection counts its own replies
+// once, and the other connections' copies as foreign, not as duplicates.
+func TestEchoThroughBroadcastingRelay(t *testing.T) {
+	ts := chatRelay(t)
+	url := wsURL(ts.URL)
+	cfg := smallLoad("ws", url, "")
+	cfg.Workload.Pattern = workload.Echo
+	cfg.Workload.Connections = 5
+	cfg.Workload.Rate = 10
+	cfg.Body = `{"q":"{{marker}}"}`
+	res, err := loadgen.Run(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Counters
+	if c.ConnReady != 5 || c.Expected != 5*10 || c.Received != c.Expected || c.Lost != 0 || c.Duplicated != 0 {
+		t.Fatalf("counters %+v errors %v", c, res.Errors)
+	}
+	// Each connection also sees the 4 others' messages (warm-up included).
+	if c.Foreign < 4*c.Received {
+		t.Fatalf("foreign %d, want at least %d (the other connections' copies)", c.Foreign, 4*c.Received)
+	}
+}

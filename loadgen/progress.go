@@ -18,6 +18,7 @@ type Progress struct {
 	Failed    int64
 	Received  int64         // measured messages so far
 	PerSecond float64       // measured messages in the last second
+	Scheduled bool          // the pattern owes every connection the schedule's messages
 	Missing   int64         // scheduled patterns: messages due over a second ago not yet received
 	P99       time.Duration // latency so far; 0 before the first sample
 }
@@ -69,6 +70,7 @@ func (r *run) progress() Progress {
 	if lat.Count() > 0 {
 		p.P99 = lat.Quantile(0.99)
 	}
+	p.Scheduled = r.expected > 0
 	if r.expected > 0 {
 		due := r.sched.pacer.CountBefore(now-time.Second) - r.sched.first
 		due = min(max(due, 0), r.sched.measured)

@@ -31,7 +31,7 @@ func ErrorLines(run *results.Run) []string {
 		}
 		if t.Interrupted {
 			lines = append(lines, fmt.Sprintf("%s: interrupted after %s of the %s measured window; counts and rates cover what ran, messages not yet due are not counted lost",
-				t.Transport, time.Duration(t.Window), time.Duration(t.Workload.Duration)))
+				t.Transport, time.Duration(t.Window).Round(time.Millisecond), time.Duration(t.Workload.Duration)))
 		}
 		if t.LatencyClock == results.ClockServer {
 			lines = append(lines, t.Transport+": latency is from each message's own timestamp, on the server's clock: valid only as far as the server's and this machine's clocks agree (same host, or synchronised)")
@@ -85,8 +85,13 @@ func listenLine(t *results.TransportResult) string {
 	if f := t.Hist(results.HistFirstMessage); f.Count() > 0 {
 		line += fmt.Sprintf("; first message p50 %s after connecting", results.FormatDuration(f.Quantile(0.5)))
 	}
-	if c.Expected == c.Received && c.Lost == 0 && c.Duplicated == 0 && c.OutOfOrder == 0 && t.Hist(results.HistLatency).Count() == 0 {
+	switch {
+	case t.Workload.Seq == "" && t.Workload.Timestamp == "":
 		line += "; without --seq and --timestamp loss and latency are not measured"
+	case t.Workload.Seq == "":
+		line += "; without --seq loss is not measured"
+	case t.Workload.Timestamp == "":
+		line += "; without --timestamp latency is not measured"
 	}
 	return line
 }

@@ -68,6 +68,10 @@ type Workload struct {
 	PublishURL string `json:"publish_url,omitempty"`
 	// Topic marks this run's messages; receivers count others as foreign.
 	Topic string `json:"topic,omitempty"`
+	// Timestamp and Seq are where listen read each message's own send time
+	// and sequence number, when it did.
+	Timestamp string `json:"timestamp,omitempty"`
+	Seq       string `json:"seq,omitempty"`
 }
 
 // Event is one timeline action of a run (e.g. a fault injected into the

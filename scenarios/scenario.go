@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -203,7 +204,7 @@ func (s *Scenario) Check() error {
 	if err := s.validate(file); err != nil {
 		var pe *PosError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("%s: %w", pe.Key, pe.Err)
+			return &workload.FieldError{Key: pe.Key, Err: pe.Err}
 		}
 		return err
 	}
@@ -265,14 +266,36 @@ func (s *Scenario) validate(file *ast.File) error {
 		}
 		return at("$.messages."+key, "%v", err)
 	}
+	full := s.WithDefaults()
+	for key, v := range map[string]string{"timestamp": s.Messages.Timestamp, "seq": s.Messages.Seq} {
+		if v != "" && full.Pattern != workload.Listen {
+			return at("$.messages."+key, "applies to pattern %s only (other patterns time and count their own messages)", workload.Listen)
+		}
+	}
+	if s.Messages.Seq == loadgen.SeqFromSSEID {
+		for _, tr := range full.Transports {
+			if tr != clients.SSE {
+				return at("$.messages.seq", "%s reads the SSE event id; transport %s has none (set transports: [sse])", loadgen.SeqFromSSEID, tr)
+			}
+		}
+	}
 	if s.Target.URL != "" {
 		if u, err := url.Parse(s.Target.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return at("$.target.url", "url %q: want http://host:port", s.Target.URL)
 		}
 	}
-	for tr := range s.Target.URLs {
-		if _, err := clients.Parse(tr); err != nil {
+	for tr, raw := range s.Target.URLs {
+		name, err := clients.Parse(tr)
+		if err != nil {
 			return at("$.target.urls", "unknown transport %q", tr)
+		}
+		e, _ := clients.Lookup(name)
+		want := []string{"http", "https"}
+		if e.WebSocketScheme {
+			want = []string{"ws", "wss"}
+		}
+		if u, err := url.Parse(raw); err != nil || !slices.Contains(want, u.Scheme) || u.Host == "" {
+			return at("$.target.urls", "%s URL %q: want %s://host:port/path", tr, raw, strings.Join(want, ":// or "))
 		}
 	}
 	return nil

@@ -104,6 +104,8 @@ func TestParseErrorsNameFileLineColumnAndKey(t *testing.T) {
 		{"template without marker", "name: x\nmessages:\n  publish_body: '{\"t\":\"{{seq}}\"}'\n", `bad.yaml:3:17: messages.publish_body: template "{\"t\":\"{{seq}}\"}" has no {{marker}}`},
 		{"unknown placeholder", "name: x\nmessages:\n  echo_body: '{{mark}}'\n", `bad.yaml:3:14: messages.echo_body: template "{{mark}}": unknown placeholder {{mark}}`},
 		{"bad timestamp unit", "name: x\npattern: listen\nmessages:\n  timestamp: t:hours\n", `bad.yaml:4:14: messages.timestamp: timestamp "t:hours": unit "hours"`},
+		{"seq outside listen", "name: x\nmessages:\n  seq: n\n", `bad.yaml:3:8: messages.seq: applies to pattern listen only`},
+		{"sse-id on chunked", "name: x\npattern: listen\ntransports: [sse, chunked]\nmessages:\n  seq: sse-id\n", `bad.yaml:5:8: messages.seq: sse-id reads the SSE event id; transport chunked has none`},
 		{"unknown messages key", "name: x\nmessages:\n  body: x\n", `bad.yaml:3:3: unknown field "body"`},
 		{"syntax", "name: [\n", `bad.yaml:1:7: sequence end token ']' not found`},
 	}
@@ -197,7 +199,19 @@ func TestREADMEExampleIsValid(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("README.md has no yaml block under \"## Every key\"")
 	}
-	s, err := Parse("README.md example", []byte(example))
+	// The example shows every key at once, so it must load; messages.timestamp
+	// and messages.seq apply to listen only, so it must load as listen, and
+	// with those two lines taken out, as the fanout it names.
+	var kept []string
+	for _, l := range strings.Split(example, "\n") {
+		if !strings.HasPrefix(l, "  timestamp:") && !strings.HasPrefix(l, "  seq:") {
+			kept = append(kept, l)
+		}
+	}
+	if _, err := Parse("README.md example without listen keys", []byte(strings.Join(kept, "\n"))); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse("README.md example as listen", []byte(strings.Replace(example, "pattern: fanout", "pattern: listen", 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
