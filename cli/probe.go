@@ -89,12 +89,13 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
+	got := startReading(cctx, conn)
 	fmt.Fprintf(stdout, "%s as %s\n\nhandshake:\n", target, name)
 	if err := probeHandshake(ctx, stdout, name, target, o.receive.Headers); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nready after %s; first messages (arrival after ready):\n", roundDur(tm.Ready))
-	frames := readFrames(cctx, conn, o.messages, o.wait)
+	frames := collectFrames(cctx, got, o.messages, o.wait)
 	for _, f := range frames {
 		fmt.Fprintf(stdout, "  +%-9s %s%s\n", roundDur(f.At-tm.Ready), frameMeta(f), quoteFrame(f.Data))
 	}
@@ -222,9 +223,10 @@ func printResponse(w io.Writer, resp *http.Response) {
 	}
 }
 
-// readFrames reads up to n frames or until wait has passed.
-func readFrames(ctx context.Context, conn clients.Conn, n int, wait time.Duration) []clients.Frame {
-	got := make(chan clients.Frame)
+// startReading reads frames as they arrive, so each is stamped when its bytes
+// came in even while the probe is still printing the handshake.
+func startReading(ctx context.Context, conn clients.Conn) <-chan clients.Frame {
+	got := make(chan clients.Frame, 1024)
 	go func() {
 		defer close(got)
 		for {
@@ -239,6 +241,11 @@ func readFrames(ctx context.Context, conn clients.Conn, n int, wait time.Duratio
 			}
 		}
 	}()
+	return got
+}
+
+// collectFrames takes up to n frames from got, waiting at most wait.
+func collectFrames(ctx context.Context, got <-chan clients.Frame, n int, wait time.Duration) []clients.Frame {
 	var frames []clients.Frame
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
