@@ -33,20 +33,26 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		run.Repeat = rep
 	}
 	passed := true
+	// Messages name the scenario when it came from a file; a run built from
+	// flags is the only one.
+	where := ""
+	if sc.File != "" {
+		where = full.Name + ": "
+	}
 	var reasons []string
 	for i, name := range full.Transports {
 		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "pushbench run: %s: interrupted: skipped %v\n", full.Name, full.Transports[i:])
+			fmt.Fprintf(stderr, "pushbench run: %sinterrupted: skipped %v\n", where, full.Transports[i:])
 			break
 		}
 		tr, err := runTransport(ctx, full, name, worker, log, stderr, o.quiet)
 		if err != nil {
 			if ctx.Err() != nil {
-				fmt.Fprintf(stderr, "pushbench run: %s: %s: interrupted before it began: %v\n", full.Name, name, err)
+				fmt.Fprintf(stderr, "pushbench run: %s%s: interrupted before it began: %v\n", where, name, err)
 				continue
 			}
 			passed = false
-			fmt.Fprintf(stderr, "pushbench run: %s: %v\n", full.Name, err)
+			fmt.Fprintf(stderr, "pushbench run: %s%v\n", where, err)
 			continue
 		}
 		run.Transports = append(run.Transports, tr)
