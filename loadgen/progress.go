@@ -12,8 +12,8 @@ import (
 type Progress struct {
 	Transport string
 	Phase     string        // connecting, warm-up, measuring, draining
-	Elapsed   time.Duration // into the measured window (0 before it)
-	Total     time.Duration // the measured window's length
+	Elapsed   time.Duration // into the current phase: the warm-up, then the measured window
+	Total     time.Duration // that phase's length
 	Ready     int64
 	Failed    int64
 	Received  int64         // measured messages so far
@@ -64,7 +64,11 @@ func (r *run) progress() Progress {
 		return p
 	}
 	now := r.clock.Now()
-	p.Elapsed = min(max(now-r.sched.windowStart, 0), p.Total)
+	if warmup := r.sched.windowStart - r.sched.pacer.Start; now < r.sched.windowStart && warmup > 0 {
+		p.Elapsed, p.Total = min(max(now-r.sched.pacer.Start, 0), warmup), warmup
+	} else {
+		p.Elapsed = min(max(now-r.sched.windowStart, 0), p.Total)
+	}
 	lat, received := r.rec.snapshot(results.HistLatency)
 	p.Received = received
 	if lat.Count() > 0 {

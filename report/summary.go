@@ -38,8 +38,8 @@ type Summary struct {
 
 // TableLegend explains the summary table's columns; print it with the table.
 const TableLegend = "Latency columns (p50..max) are delivery latency for fanout and round-trip time for echo, " +
-	"measured from each message's scheduled send time (for listen, from the message's own timestamp, when --timestamp names it); " +
-	"lost messages are counted apart, never as latency. " +
+	"measured from each message's scheduled send time\n(for listen, from the message's own timestamp, when --timestamp names it); " +
+	"lost messages are counted apart, never as latency.\n" +
 	"\"*\" marks a saturated load generator: its numbers describe the generator, not the server."
 
 // Summarize computes the Summary of r.
