@@ -51,7 +51,7 @@ publish: build
 
 ## fuzz: a short fuzzing pass over every wire codec.
 fuzz:
-	for f in FuzzSSERoundTrip FuzzSSEParser FuzzLineSplitter FuzzEnvelopeRoundTrip FuzzEIOPayloadRoundTrip FuzzSIORoundTrip FuzzChunkRoundTrip; do \
+	for f in FuzzSSERoundTrip FuzzSSEParser FuzzLineSplitter FuzzEnvelopeRoundTrip FuzzEIOPayloadRoundTrip FuzzSIORoundTrip FuzzChunkRoundTrip FuzzMarkerRoundTrip; do \
 		$(GO) test ./internal/wire -run '^$$' -fuzz "^$$f$$" -fuzztime 15s || exit 1; done
 
 clean:
