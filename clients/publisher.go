@@ -47,7 +47,7 @@ func DialPublisher(ctx context.Context, url string, opts DialOptions, onError fu
 		if err != nil {
 			return nil, fmt.Errorf("publisher: %w", noPublishEndpoint(err))
 		}
-		p := &wsPublisher{conn: conn, readDone: make(chan struct{})}
+		p := &wsPublisher{conn: conn, readDone: make(chan struct{}), timeout: opts.writeTimeout()}
 		// Read so gorilla answers the server's pings and sees its close.
 		go func() {
 			defer close(p.readDone)
@@ -60,7 +60,7 @@ func DialPublisher(ctx context.Context, url string, opts DialOptions, onError fu
 		return p, nil
 	case strings.HasPrefix(url, "http://"), strings.HasPrefix(url, "https://"):
 		return &httpPublisher{ctx: ctx, url: url, header: opts.Receive.Headers, client: &http.Client{Transport: opts.HTTP},
-			slots: make(chan struct{}, 64), onError: onError}, nil
+			slots: make(chan struct{}, 64), onError: onError, timeout: opts.writeTimeout()}, nil
 	}
 	return nil, fmt.Errorf("publisher URL %q: want ws://, wss://, http:// or https://", url)
 }
@@ -69,10 +69,15 @@ type wsPublisher struct {
 	conn     *websocket.Conn
 	readDone chan struct{}
 	once     sync.Once
+	timeout  time.Duration // per publish
 }
 
 func (p *wsPublisher) Publish(msg []byte) error {
+	_ = p.conn.SetWriteDeadline(time.Now().Add(p.timeout))
 	if err := p.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		if isTimeout(err) {
+			err = errNotReading(p.timeout, err)
+		}
 		return fmt.Errorf("publish over %s: %w", p.conn.RemoteAddr(), err)
 	}
 	return nil
@@ -95,6 +100,7 @@ type httpPublisher struct {
 	slots   chan struct{}
 	wg      sync.WaitGroup
 	onError func(error)
+	timeout time.Duration // per POST, answer included
 }
 
 func (p *httpPublisher) Publish(msg []byte) error {
@@ -107,7 +113,9 @@ func (p *httpPublisher) Publish(msg []byte) error {
 	p.wg.Add(1)
 	go func() {
 		defer func() { <-p.slots; p.wg.Done() }()
-		req, err := http.NewRequestWithContext(p.ctx, http.MethodPost, p.url, bytes.NewReader(msg))
+		ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(msg))
 		if err != nil {
 			p.onError(err)
 			return
@@ -116,6 +124,9 @@ func (p *httpPublisher) Publish(msg []byte) error {
 		applyHeaders(req, p.header)
 		resp, err := p.client.Do(req)
 		if err != nil {
+			if ctx.Err() == context.DeadlineExceeded && p.ctx.Err() == nil {
+				err = fmt.Errorf("no answer within %s: %w", p.timeout, err)
+			}
 			p.onError(fmt.Errorf("POST %s: %w", p.url, err))
 			return
 		}

@@ -33,7 +33,7 @@ func (socketioWSClient) Dial(ctx context.Context, endpoint string, opts DialOpti
 		return nil, tm, err
 	}
 	tm.Phases = append(tm.Phases, Phase{histUpgrade, tm.Ready})
-	c := &sioWSConn{conn: conn, clock: opts.Clock}
+	c := &sioWSConn{conn: conn, clock: opts.Clock, timeout: opts.writeTimeout()}
 	c.session = newEIOSession(c, rcv)
 	fail := func(phase string, err error) (Conn, Timings, error) {
 		conn.Close()
@@ -75,8 +75,9 @@ type sioWSConn struct {
 	pending Frame
 	has     bool
 
-	wmu sync.Mutex
-	buf []byte
+	wmu     sync.Mutex
+	buf     []byte
+	timeout time.Duration // per write
 }
 
 // send writes one packet as a text frame.
@@ -84,7 +85,14 @@ func (c *sioWSConn) send(_ context.Context, p wire.EIOPacket) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.buf = wire.AppendEIOText(c.buf[:0], p)
-	return c.conn.WriteMessage(websocket.TextMessage, c.buf)
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	if err := c.conn.WriteMessage(websocket.TextMessage, c.buf); err != nil {
+		if isTimeout(err) {
+			return errNotReading(c.timeout, err)
+		}
+		return err
+	}
+	return nil
 }
 
 func (c *sioWSConn) deliver(_ context.Context, f Frame) error {

@@ -3,6 +3,8 @@ package clients
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -82,6 +84,22 @@ func (o DialOptions) handshakeQuiet() time.Duration {
 	return o.HandshakeQuiet
 }
 
+// writeTimeout bounds one write or publish: a server that stops reading
+// cannot hold the load generator past it. It is the connect timeout: the time
+// the run already allows a server to answer.
+func (o DialOptions) writeTimeout() time.Duration {
+	if o.ConnectTimeout <= 0 {
+		return 10 * time.Second
+	}
+	return o.ConnectTimeout
+}
+
+// errNotReading marks a write the server did not take within the write
+// timeout.
+func errNotReading(timeout time.Duration, err error) error {
+	return fmt.Errorf("the server did not take the message within %s (it stopped reading): %w", timeout, err)
+}
+
 // NewDialOptions returns options with fresh shared resources for one run.
 func NewDialOptions(clock Clock, connectTimeout time.Duration) DialOptions {
 	return DialOptions{
@@ -125,3 +143,9 @@ var ErrReceiveOnly = errors.New("transport is receive-only")
 // 1001, a Socket.IO disconnect or Engine.IO close. The load generator counts
 // such a connection as ended, not dropped by an error.
 var ErrEnded = errors.New("server ended the connection")
+
+// isTimeout reports whether err is a deadline that passed.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

@@ -29,7 +29,7 @@ func (wsClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, T
 	if err != nil {
 		return nil, tm, err
 	}
-	return &wsConn{conn: conn, clock: opts.Clock}, tm, nil
+	return &wsConn{conn: conn, clock: opts.Clock, timeout: opts.writeTimeout()}, tm, nil
 }
 
 // dialWebSocket opens a WebSocket to a.url within the connect timeout of a,
@@ -65,9 +65,10 @@ func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, 
 }
 
 type wsConn struct {
-	conn  *websocket.Conn
-	clock Clock
-	bytes int64
+	conn    *websocket.Conn
+	clock   Clock
+	bytes   int64
+	timeout time.Duration // per write
 }
 
 func (c *wsConn) Read() (Frame, error) {
@@ -90,6 +91,15 @@ func wsReadError(err error) error {
 	return err
 }
 
-func (c *wsConn) Write(msg []byte) error { return c.conn.WriteMessage(websocket.TextMessage, msg) }
-func (c *wsConn) BytesRead() int64       { return c.bytes }
-func (c *wsConn) Close() error           { return c.conn.Close() }
+func (c *wsConn) Write(msg []byte) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		if isTimeout(err) {
+			return errNotReading(c.timeout, err)
+		}
+		return err
+	}
+	return nil
+}
+func (c *wsConn) BytesRead() int64 { return c.bytes }
+func (c *wsConn) Close() error     { return c.conn.Close() }
