@@ -52,7 +52,7 @@ type runOptions struct {
 // workloadFlags may not be combined with scenario files: the file says it all.
 var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
 	"duration", "rate", "payload", "connect-timeout", "drain", "name", "publish-body", "echo-body", "timestamp", "seq",
-	"header", "publish-event", "echo-event", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
+	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
@@ -71,6 +71,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.messages.SSEEvent, "sse-event", "", "sse: receive only events of this type (default every event)")
 	fs.StringVar(&o.messages.SIOEvent, "sio-event", "", "socketio: the event to receive (default msg)")
 	fs.StringVar(&o.messages.SIONamespace, "sio-namespace", "", "socketio: the namespace to join (default /)")
+	maxMessage := fs.String("max-message", "", "largest message a connection takes, e.g. 4MiB; a larger one ends that connection with an error (default 1MiB)")
 	sioAuth := fs.String("sio-auth", "", "socketio: the auth object the CONNECT carries, as JSON, e.g. '{\"token\":\"x\"}'")
 	fs.StringVar(&o.messages.Seq, "seq", "", "listen: PATH of each message's sequence number, or sse-id for the SSE event id: loss, duplicates and reordering per connection")
 	fs.Var(&o.transports, "transports", "comma-separated transports: "+clients.JoinNames(",")+" (default all that support the pattern)")
@@ -95,6 +96,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if len(headers) > 0 {
 		o.messages.Headers = headers
+	}
+	if *maxMessage != "" {
+		size, err := workload.ParseSize(*maxMessage)
+		if err != nil || size == 0 {
+			return usageError{fmt.Errorf("--max-message %q: want a size like 1MiB or 65536", *maxMessage)}
+		}
+		o.messages.MaxMessage = size
 	}
 	if *sioAuth != "" {
 		if err := json.Unmarshal([]byte(*sioAuth), &o.messages.SIOAuth); err != nil {

@@ -37,7 +37,7 @@ func (chunkedClient) Dial(ctx context.Context, url string, opts DialOptions) (Co
 			return nil, tm, err
 		}
 		if s.chunked {
-			return newStreamConn(s.body, opts.Clock, &chunksFramer{}), tm, nil
+			return newStreamConn(s.body, opts.Clock, &chunksFramer{chunks: wire.ChunkDecoder{MaxChunk: rcv.maxMessage()}}), tm, nil
 		}
 		return newStreamConn(s.body, opts.Clock, readsFramer{}), tm, nil
 	}
@@ -45,7 +45,7 @@ func (chunkedClient) Dial(ctx context.Context, url string, opts DialOptions) (Co
 	if err != nil {
 		return nil, tm, err
 	}
-	return newStreamConn(resp.Body, opts.Clock, &linesFramer{}), tm, nil
+	return newStreamConn(resp.Body, opts.Clock, &linesFramer{lines: wire.LineSplitter{MaxLine: rcv.maxMessage()}}), tm, nil
 }
 
 // linesFramer frames newline-delimited messages; blank lines are skipped.

@@ -2,6 +2,7 @@ package clients
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -43,6 +44,31 @@ type Receive struct {
 	// SIOAuth is the JSON object sent in the namespace CONNECT packet, e.g.
 	// {"token":"x"}; empty sends none.
 	SIOAuth json.RawMessage
+	// MaxMessage bounds one message a client buffers (a WebSocket message,
+	// an SSE event with all its data lines, an NDJSON line, an HTTP chunk);
+	// a larger one ends the connection with an error, so a server that
+	// floods cannot grow the load generator's memory. Zero is
+	// DefaultMaxMessage.
+	MaxMessage int
+}
+
+// DefaultMaxMessage is the largest message a client takes by default.
+const DefaultMaxMessage = 1 << 20
+
+// maxMessage is MaxMessage with its default filled in.
+func (r Receive) maxMessage() int {
+	if r.MaxMessage <= 0 {
+		return DefaultMaxMessage
+	}
+	return r.MaxMessage
+}
+
+// ErrTooLarge is the error of a message over the MaxMessage limit.
+var ErrTooLarge = errors.New("message larger than the --max-message limit; connection closed")
+
+// errTooLarge says which limit a message passed.
+func errTooLarge(limit int) error {
+	return fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
 }
 
 // Defaults of Receive.
@@ -93,6 +119,9 @@ func (r Receive) Validate() error {
 				return fmt.Errorf("header %s: value %.40q contains a line break or NUL", name, v)
 			}
 		}
+	}
+	if r.MaxMessage < 0 {
+		return fmt.Errorf("max message %d: must not be negative", r.MaxMessage)
 	}
 	switch r.ChunkedFraming {
 	case "", FramingLines, FramingChunks:

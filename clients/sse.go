@@ -23,21 +23,37 @@ func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, 
 	if err != nil {
 		return nil, tm, err
 	}
-	return newStreamConn(resp.Body, opts.Clock, &sseFramer{only: rcv.SSEEvent}), tm, nil
+	max := rcv.maxMessage()
+	return newStreamConn(resp.Body, opts.Clock, &sseFramer{only: rcv.SSEEvent, max: max, parser: wire.SSEParser{MaxLine: max}}), tm, nil
 }
 
 // sseFramer frames SSE events, keeping those of type only (all when empty).
+// An event is bounded as a whole by max, not line by line: a server that
+// sends data lines without ever ending the event cannot grow the buffer.
 type sseFramer struct {
 	parser wire.SSEParser
 	only   string
+	max    int
 }
 
 func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
-	return f.parser.Feed(p, func(ev wire.SSEEvent) {
+	tooLarge := false
+	err := f.parser.Feed(p, func(ev wire.SSEEvent) {
+		if len(ev.Data) > f.max {
+			tooLarge = true
+			return
+		}
 		if f.only == "" || ev.Type == f.only {
 			emit(Frame{Data: []byte(ev.Data), ID: ev.ID, Event: ev.Type})
 		}
 	})
+	if err != nil {
+		return err
+	}
+	if tooLarge || f.parser.Pending() > f.max {
+		return errTooLarge(f.max)
+	}
+	return nil
 }
 
 // atEOF: an event without its blank line is dropped by the WHATWG rules, but

@@ -56,6 +56,7 @@ func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, 
 	}
 	hs.done()
 	tm.Ready = opts.Clock.Now() - start
+	conn.SetReadLimit(int64(opts.Receive.maxMessage()))
 	context.AfterFunc(a.parent, func() {
 		_ = conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
@@ -84,6 +85,9 @@ func (c *wsConn) Read() (Frame, error) {
 // wsReadError is a read error as Read reports it: a close 1000 (normal) or
 // 1001 (going away) from the server is a clean end, ErrEnded.
 func wsReadError(err error) error {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
 		return fmt.Errorf("%w: websocket close %d %q", ErrEnded, ce.Code, ce.Text)

@@ -40,11 +40,14 @@ type Messages struct {
 	SIOEchoEvent string         `yaml:"echo_event" json:"echo_event,omitempty"`
 	SIONamespace string         `yaml:"sio_namespace" json:"sio_namespace,omitempty"`
 	SIOAuth      map[string]any `yaml:"sio_auth" json:"sio_auth,omitempty"`
+	// MaxMessage bounds one received message (default 1MiB); a larger one
+	// ends its connection with an error.
+	MaxMessage workload.Size `yaml:"max_message" json:"max_message,omitempty"`
 }
 
 // Receive is the clients' form of the receive settings.
 func (m Messages) Receive() (clients.Receive, error) {
-	r := clients.Receive{ChunkedFraming: m.ChunkedFraming, SSEEvent: m.SSEEvent, SIOEvent: m.SIOEvent, SIOEchoEvent: m.SIOEchoEvent, SIONamespace: m.SIONamespace}
+	r := clients.Receive{MaxMessage: int(m.MaxMessage), ChunkedFraming: m.ChunkedFraming, SSEEvent: m.SSEEvent, SIOEvent: m.SIOEvent, SIOEchoEvent: m.SIOEchoEvent, SIONamespace: m.SIONamespace}
 	if len(m.Headers) > 0 {
 		r.Headers = http.Header{}
 		for k, v := range m.Headers {

@@ -222,7 +222,7 @@ func TestREADMEExampleIsValid(t *testing.T) {
 	rcv, err := m.Receive()
 	if err != nil || m.PublishBody == "" || m.EchoBody == "" || m.PublishEvent != "chat" || m.Timestamp != "t:ms" || m.Seq != "n" ||
 		rcv.Headers.Get("Authorization") != "Bearer secret" || rcv.ChunkedFraming != "chunks" || rcv.SSEEvent != "tick" ||
-		rcv.SIOEvent != "time" || rcv.SIONamespace != "/clock" || string(rcv.SIOAuth) != `{"token":"secret"}` {
+		rcv.SIOEvent != "time" || rcv.SIONamespace != "/clock" || string(rcv.SIOAuth) != `{"token":"secret"}` || rcv.MaxMessage != 1<<20 {
 		t.Fatalf("example messages %+v -> %+v, %v", m, rcv, err)
 	}
 }
