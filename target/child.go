@@ -29,6 +29,10 @@ func startChild(ctx context.Context, cfg ProcessConfig, args []string) (*child, 
 	out := newAnnounceWriter()
 	cmd.Stdout = out
 	cmd.WaitDelay = pipeGrace
+	// The child dies with its parent: a load generator killed with SIGKILL
+	// must not leave its builtin server running. (Linux sends the signal when
+	// the thread that started the child ends; Go keeps its threads.)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, "", &PhaseError{Command: cfg.Name, Phase: PhaseStart, Err: err}
 	}

@@ -51,6 +51,8 @@ func runChild(mode string, args []string) int {
 		return 2
 	}
 	switch mode {
+	case "parent":
+		return runParent()
 	case "silent":
 		time.Sleep(time.Hour)
 		return 0
@@ -84,6 +86,23 @@ func runChild(mode string, args []string) int {
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	fmt.Fprintln(os.Stderr, "child: graceful shutdown")
+	return 0
+}
+
+// runParent starts a serving child of its own, prints its pid, and waits to
+// be killed: the test kills it with SIGKILL and checks the child goes too.
+func runParent() int {
+	exe, err := os.Executable()
+	if err != nil {
+		return 1
+	}
+	p, err := Start(context.Background(), ProcessConfig{Path: exe, Env: append(os.Environ(), childEnv+"=serve", raceExitNow)})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "parent: %v\n", err)
+		return 1
+	}
+	fmt.Printf("child pid %d\n", p.PID())
+	time.Sleep(time.Hour)
 	return 0
 }
 

@@ -3,7 +3,10 @@ package target
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -314,4 +317,53 @@ func TestBuiltinStartsServeOnLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, stderr.String(), "child: graceful shutdown")
+}
+
+// TestChildDiesWithItsParent: when the process that started a child is
+// killed outright (SIGKILL, no chance to stop it), the child is not left
+// running.
+func TestChildDiesWithItsParent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	parent := exec.CommandContext(ctx, testBinary(t))
+	parent.Env = append(os.Environ(), childEnv+"=parent", raceExitNow)
+	out, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Fscanf(out, "child pid %d\n", &pid); err != nil || pid <= 0 {
+		_ = parent.Process.Kill()
+		_ = parent.Wait()
+		t.Fatalf("parent did not report its child: %v", err)
+	}
+	if processGone(pid) {
+		t.Fatalf("child %d not running before its parent was killed", pid)
+	}
+	_ = parent.Process.Signal(syscall.SIGKILL)
+	_ = parent.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for !processGone(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("child %d still running 10s after its parent was killed", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// processGone reports whether pid has exited: no such process, or a zombie
+// waiting for a reaper.
+func processGone(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the command name in parentheses: "pid (comm) S ...".
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] == 'Z' || s[i+2] == 'X'
 }
