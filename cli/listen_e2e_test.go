@@ -39,9 +39,13 @@ func TestE2EListenToForeignTicker(t *testing.T) {
 	}
 	for _, l := range strings.Split(stdout, "\n") {
 		if strings.HasPrefix(l, "│ sse") {
-			f := strings.Fields(strings.ReplaceAll(l, "│", " "))
-			// transport, conns, p50, p99, max, deliveries/s, lost, errors
-			if len(f) < 8 || f[1] != "10/0" || f[6] != "0" || f[7] != "0" {
+			// │ transport │ conns │ p50 │ p99 │ max │ deliveries/s │ lost │ errors │
+			// (a saturated generator marks the transport "sse *")
+			var f []string
+			for _, cell := range strings.Split(l, "│") {
+				f = append(f, strings.TrimSpace(cell))
+			}
+			if len(f) < 9 || f[2] != "10/0" || f[7] != "0" || f[8] != "0" {
 				t.Fatalf("row %q: want 10/0 connections, 0 lost, 0 errors", l)
 			}
 			return
