@@ -2,11 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestE2EListenToForeignTicker runs the binary as the README does against an
@@ -14,21 +11,7 @@ import (
 // message counted, none lost by the ticker's own ids.
 func TestE2EListenToForeignTicker(t *testing.T) {
 	bin := buildBinary(t)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		for i := 1; ; i++ {
-			if _, err := fmt.Fprintf(w, ": heartbeat\n\nid: %d\ndata: 0.42\n\n", i); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}))
-	defer ts.Close()
+	ts := sseTicker(t, func(i int) string { return fmt.Sprintf(": heartbeat\n\nid: %d\ndata: 0.42\n\n", i) })
 	stdout, stderr, code := runBinary(t, bin, "run", "--quiet", "--out", "", "--pattern", "listen", "--target", ts.URL,
 		"--transports", "sse", "--url", "sse="+ts.URL+"/ticker", "--seq", "sse-id", "--connections", "10", "--warmup", "300ms", "--duration", "1s")
 	if code != 0 {

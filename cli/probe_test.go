@@ -14,22 +14,9 @@ import (
 // it shows the handshake and the first messages, and suggests listen with the
 // timestamp and sequence fields it found.
 func TestProbeSuggestsListenFlags(t *testing.T) {
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("X-Ticker", "1")
-		for i := 1; ; i++ {
-			if _, err := fmt.Fprintf(w, ": ping\n\ndata: {\"price\":0.42,\"n\":%d,\"t\":%d}\n\n", i, time.Now().UnixMilli()); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}))
-	defer ts.Close()
+	ts := sseTicker(t, func(i int) string {
+		return fmt.Sprintf(": ping\n\ndata: {\"price\":0.42,\"n\":%d,\"t\":%d}\n\n", i, time.Now().UnixMilli())
+	})
 	var out, errOut bytes.Buffer
 	if code := Main([]string{"probe", "--messages", "3", ts.URL + "/prices"}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
