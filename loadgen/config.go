@@ -123,6 +123,7 @@ func (c Config) resultWorkload(topic string) results.Workload {
 		Topic:          topic,
 		Timestamp:      c.Payload.Timestamp,
 		Seq:            c.Payload.Seq,
+		BaselineCheck:  results.Duration(w.BaselineCheck),
 	}
 	if info, _ := w.Pattern.Info(); info.Publishes {
 		rw.PublishURL = c.PublishURL

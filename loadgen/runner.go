@@ -94,7 +94,14 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		tmpl:      tmpl,
 	}
 	r.dial.Receive = cfg.Receive
-	defer r.dial.Close()
+	var closeOnce sync.Once
+	closeAll := func() { closeOnce.Do(func() { r.pat.close(); r.dial.Close() }) }
+	defer closeAll()
+	var before baselineSample
+	check := time.Duration(cfg.Workload.BaselineCheck)
+	if check > 0 {
+		before = r.sampleBaseline()
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -112,7 +119,6 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	if err := r.pat.prepare(runCtx, r); err != nil {
 		return nil, err
 	}
-	defer r.pat.close()
 	r.serverRSSBefore = rssOf(cfg.ServerPID)
 
 	// Phase 2: open the held connections.
@@ -146,7 +152,12 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	}
 	cancel()
 	r.live.Wait()
-	return r.result(gen, timerLag, events), nil
+	res := r.result(gen, timerLag, events)
+	if check > 0 && ctx.Err() == nil {
+		closeAll()
+		res.Baseline = []results.Baseline{r.checkBaseline(ctx, before, check)}
+	}
+	return res, nil
 }
 
 // preflight dials one connection so an unreachable or wrong target fails in

@@ -49,6 +49,9 @@ func ErrorLines(run *results.Run) []string {
 			}
 			lines = append(lines, line)
 		}
+		for _, b := range t.Baseline {
+			lines = append(lines, baselineLine(t.Transport, b))
+		}
 		for _, g := range t.Generator {
 			if g.Saturated {
 				for _, reason := range g.Reasons {
@@ -92,6 +95,24 @@ func listenLine(t *results.TransportResult) string {
 		line += "; without --seq loss is not measured"
 	case t.Workload.Timestamp == "":
 		line += "; without --timestamp latency is not measured"
+	}
+	return line
+}
+
+// baselineLine says what the leak check found: where the generator and the
+// server ended against where they started.
+func baselineLine(transport string, b results.Baseline) string {
+	usage := func(who string, before, after results.Usage) string {
+		s := fmt.Sprintf("%s fds %d -> %d", who, before.FDs, after.FDs)
+		if before.Goroutines > 0 {
+			s += fmt.Sprintf(", goroutines %d -> %d", before.Goroutines, after.Goroutines)
+		}
+		return s + fmt.Sprintf(", RSS %s -> %s", formatBytes(float64(before.RSS)), formatBytes(float64(after.RSS)))
+	}
+	line := fmt.Sprintf("%s: after the run (settled %s): %s", transport, time.Duration(b.Settled).Round(time.Millisecond),
+		usage("generator", b.GeneratorBefore, b.GeneratorAfter))
+	if b.ServerBefore != nil && b.ServerAfter != nil {
+		line += "; " + usage("server", *b.ServerBefore, *b.ServerAfter)
 	}
 	return line
 }

@@ -93,6 +93,7 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		out.Generator = append(out.Generator, p.Generator...)
 		out.Resources = append(out.Resources, p.Resources...)
 		out.Events = append(out.Events, p.Events...)
+		out.Baseline = append(out.Baseline, p.Baseline...)
 		if p.LatencyClock != ClockGenerator {
 			out.LatencyClock = p.LatencyClock
 		}

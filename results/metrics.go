@@ -27,6 +27,8 @@ var counterMetrics = map[string]Unit{
 	"errors": UnitCount, "loss_ratio": UnitRatio, "error_rate": UnitRatio,
 	"throughput": UnitRate, "conn_rate": UnitRate,
 	"server_rss_per_conn": UnitCount, "generator_rss": UnitCount,
+	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitCount,
+	"server_fd_growth": UnitCount, "server_rss_growth": UnitCount,
 }
 
 // histogramStats are the statistics of a histogram metric besides pNN.
@@ -156,6 +158,10 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 			}
 		}
 		return v, unit, nil
+	}
+	if _, ok := baselineMetrics[name]; ok {
+		v, err := baselineValue(r, name)
+		return v, unit, err
 	}
 	hist, stat, _ := strings.Cut(name, ".")
 	h, ok := r.Histograms[hist]

@@ -72,6 +72,8 @@ type Workload struct {
 	// and sequence number, when it did.
 	Timestamp string `json:"timestamp,omitempty"`
 	Seq       string `json:"seq,omitempty"`
+	// BaselineCheck is how long the leak check could wait (0: no check).
+	BaselineCheck Duration `json:"baseline_check,omitempty"`
 }
 
 // Event is one timeline action of a run (e.g. a fault injected into the
@@ -108,6 +110,7 @@ type TransportResult struct {
 	Generator  []Generator            `json:"generator"`
 	Resources  []Resources            `json:"resources,omitempty"` // idle pattern, per worker
 	Events     []Event                `json:"events,omitempty"`    // timeline actions, per worker
+	Baseline   []Baseline             `json:"baseline,omitempty"`  // leak check, per worker
 	// Interrupted marks a run ended early (Ctrl-C); Window is then the part
 	// of the measured window that ran, which rates are computed over.
 	Interrupted bool     `json:"interrupted,omitempty"`

@@ -38,6 +38,13 @@ type Workload struct {
 	Payload        Size      `yaml:"payload" json:"payload_bytes"`
 	ConnectTimeout Duration  `yaml:"connect_timeout" json:"connect_timeout"`
 	Drain          *Duration `yaml:"drain" json:"drain"`
+	// BaselineCheck, when set, makes the run check that it left nothing
+	// behind: after every connection has closed it waits up to this long
+	// for the generator's and a local server's file descriptors, goroutines
+	// and resident memory to return to where they were before the run, and
+	// records how far they stayed above (the *_growth threshold metrics).
+	// Zero: no check. A soak run uses it to prove it does not leak.
+	BaselineCheck Duration `yaml:"baseline_check" json:"baseline_check,omitempty"`
 }
 
 // WithDefaults returns w with every unset value filled with its default.
@@ -113,6 +120,8 @@ func (w Workload) Validate() error {
 		return bad("drain", "%s must not be negative", *w.Drain)
 	case w.ConnectTimeout < 0:
 		return bad("connect_timeout", "%s must be positive", w.ConnectTimeout)
+	case w.BaselineCheck < 0:
+		return bad("baseline_check", "%s must not be negative", w.BaselineCheck)
 	case w.Payload < 0:
 		return bad("payload", "%d bytes must not be negative", w.Payload)
 	}

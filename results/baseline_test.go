@@ -1,0 +1,35 @@
+package results
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestBaselineMetrics(t *testing.T) {
+	r := &TransportResult{Baseline: []Baseline{
+		{Worker: 0, GeneratorBefore: Usage{FDs: 10, Goroutines: 5, RSS: 100}, GeneratorAfter: Usage{FDs: 12, Goroutines: 5, RSS: 90},
+			ServerBefore: &Usage{FDs: 7, RSS: 1000}, ServerAfter: &Usage{FDs: 7, RSS: 1500}},
+		{Worker: 1, GeneratorBefore: Usage{FDs: 10, Goroutines: 5, RSS: 100}, GeneratorAfter: Usage{FDs: 11, Goroutines: 9, RSS: 150}},
+	}}
+	tests := []struct {
+		metric string
+		want   float64
+	}{
+		{"generator_fd_growth", 2},        // the larger of the two workers
+		{"generator_goroutine_growth", 4}, // worker 1
+		{"generator_rss_growth", 50},      // worker 0 ended below: 0, not -10
+		{"server_fd_growth", 0},
+		{"server_rss_growth", 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.metric, func(t *testing.T) {
+			got, unit, err := MetricValue(r, tt.metric)
+			if err != nil || got != tt.want || unit != UnitCount {
+				t.Fatalf("%s = %v %v %v, want %v", tt.metric, got, unit, err, tt.want)
+			}
+		})
+	}
+	if _, _, err := MetricValue(&TransportResult{}, "generator_fd_growth"); !errors.Is(err, ErrNotRecorded) {
+		t.Fatalf("no check: err %v, want ErrNotRecorded", err)
+	}
+}
