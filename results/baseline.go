@@ -28,9 +28,11 @@ func growth(before, after int64) int64 { return max(after-before, 0) }
 // baselineMetrics are the leak-check metrics: growth from before the run to
 // after it, the largest over workers.
 var baselineMetrics = map[string]func(Baseline) (int64, bool){
-	"generator_fd_growth":        func(b Baseline) (int64, bool) { return growth(b.GeneratorBefore.FDs, b.GeneratorAfter.FDs), true },
-	"generator_goroutine_growth": func(b Baseline) (int64, bool) { return growth(b.GeneratorBefore.Goroutines, b.GeneratorAfter.Goroutines), true },
-	"generator_rss_growth":       func(b Baseline) (int64, bool) { return growth(b.GeneratorBefore.RSS, b.GeneratorAfter.RSS), true },
+	"generator_fd_growth": func(b Baseline) (int64, bool) { return growth(b.GeneratorBefore.FDs, b.GeneratorAfter.FDs), true },
+	"generator_goroutine_growth": func(b Baseline) (int64, bool) {
+		return growth(b.GeneratorBefore.Goroutines, b.GeneratorAfter.Goroutines), true
+	},
+	"generator_rss_growth": func(b Baseline) (int64, bool) { return growth(b.GeneratorBefore.RSS, b.GeneratorAfter.RSS), true },
 	"server_fd_growth": func(b Baseline) (int64, bool) {
 		if b.ServerBefore == nil || b.ServerAfter == nil {
 			return 0, false
