@@ -121,7 +121,9 @@ func (w *websocketConn) gotMessage(t *testing.T) bool {
 	return err == nil && strings.Contains(string(b), "after")
 }
 
-type sseStream struct{ r interface{ ReadString(byte) (string, error) } }
+type sseStream struct {
+	r interface{ ReadString(byte) (string, error) }
+}
 
 // gotMessage reads the stream up to the next data line, reporting false when
 // it ends first.
