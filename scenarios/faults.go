@@ -192,6 +192,9 @@ func (s *Scenario) validateFaults(full Scenario, at func(path, format string, ar
 		if a := time.Duration(f.At); a < -warmup || a > span {
 			return at(path+".at", "%s at %s is outside the run: at runs from -%s (the start of the warm-up) to %s (the end of the measured window)", f, a, warmup, span)
 		}
+		if end := time.Duration(f.At + f.For); f.For > 0 && end > span {
+			return at(path+"."+string(f.Kind), "%s at %s would last until %s, past the end of the measured window (%s): shorten it or start it earlier", f, time.Duration(f.At), end, span)
+		}
 		where := path + "." + string(f.Kind)
 		switch {
 		case f.NeedsChild() && !full.Target.Builtin:

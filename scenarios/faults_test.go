@@ -19,7 +19,7 @@ faults:
   - {at: 4s, restart: true}
   - at: 8s
     drop: 25%
-  - {at: 9s, delay: 50ms, for: 2s}
+  - {at: 8s, delay: 50ms, for: 2s}
   - {at: 10s, drop: 100%}
 `
 	s, err := Parse("f.yaml", []byte(src))
@@ -32,7 +32,7 @@ faults:
 		{At: d(3 * time.Second), Kind: FaultKill},
 		{At: d(4 * time.Second), Kind: FaultRestart},
 		{At: d(8 * time.Second), Kind: FaultDrop, Percent: 25},
-		{At: d(9 * time.Second), Kind: FaultDelay, Delay: d(50 * time.Millisecond), For: d(2 * time.Second)},
+		{At: d(8 * time.Second), Kind: FaultDelay, Delay: d(50 * time.Millisecond), For: d(2 * time.Second)},
 		{At: d(10 * time.Second), Kind: FaultDrop, Percent: 100},
 	}
 	if len(s.Faults) != len(want) {
@@ -74,6 +74,7 @@ func TestParseFaultErrorsNameTheLine(t *testing.T) {
 		{"at without unit", head + "  - {at: 3, kill: true}\n", `bad.yaml:5:10: faults[0].at: at "3": want a duration with a unit`},
 		{"at after the window", head + "  - {at: 1s, kill: true}\n  - {at: 6s, restart: true}\n", `bad.yaml:6:10: faults[1].at: restart at 6s is outside the run: at runs from -1s (the start of the warm-up) to 5s`},
 		{"at before the warm-up", head + "  - {at: -2s, stall: 1s}\n", `bad.yaml:5:10: faults[0].at: stall 1s at -2s is outside the run`},
+		{"stall past the window", head + "  - {at: 4s, stall: 2s}\n", `bad.yaml:5:21: faults[0].stall: stall 2s at 4s would last until 6s, past the end of the measured window (5s)`},
 		{"stall zero", head + "  - {at: 1s, stall: 0s}\n", `bad.yaml:5:21: faults[0].stall: stall "0s": want a positive duration`},
 		{"stall with for", head + "  - {at: 1s, stall: 1s, for: 2s}\n", `bad.yaml:5:14: faults[0].stall: for applies to delay only`},
 		{"drop without percent sign", head + "  - {at: 1s, drop: 25}\n", `bad.yaml:5:20: faults[0].drop: drop "25": want a share of the connections`},
