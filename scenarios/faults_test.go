@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,26 @@ func TestDelayOnARemoteTarget(t *testing.T) {
 	src := "name: x\ntarget: {url: \"http://127.0.0.1:9\"}\nfaults:\n  - {at: 1s, delay: 5ms, for: 1s}\n"
 	if _, err := Parse("ok.yaml", []byte(src)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestREADMEFaultsExampleIsValid keeps the Faults section of README.md true.
+func TestREADMEFaultsExampleIsValid(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "### Faults\n")
+	_, rest, ok2 := strings.Cut(rest, "```yaml\n")
+	example, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no yaml block under \"### Faults\"")
+	}
+	s, err := Parse("README.md faults example", []byte("name: x\n"+example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Faults) != len(faultKinds) {
+		t.Fatalf("the example shows %d faults, want one of each of %d kinds", len(s.Faults), len(faultKinds))
 	}
 }
