@@ -122,7 +122,11 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 // runTransport runs the scenario against one transport, starting and stopping
 // a builtin server around it when the target is builtin.
 func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool) (*results.TransportResult, error) {
-	tg, err := openTarget(ctx, sc.Target, stderr)
+	extraArgs, adminToken, err := builtinFaultArgs(sc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	tg, err := openTarget(ctx, sc.Target, extraArgs, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -133,6 +137,11 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		}
 	}()
 	url, publish := sc.Endpoints(name, tg.URLs().Base)
+	rig, url, err := openFaultRig(ctx, sc, tg, adminToken, url)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rig.Close()
 	receive, err := sc.Messages.Receive() // the scenario check has refused bad settings
 	if err != nil {
 		return nil, err
@@ -144,14 +153,16 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		Body:         sc.Messages.Body(sc.Pattern),
 		Receive:      receive,
 		PublishEvent: sc.Messages.PublishEvent,
-		Payload:      loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq}}
+		Payload:      loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq},
+		Timeline:     rig.actions(sc.Faults)}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)
 }
 
 // openTarget starts a fresh reference server as a child process for a builtin
-// target, or names the user's server.
-func openTarget(ctx context.Context, t scenarios.Target, stderr io.Writer) (target.Target, error) {
+// target (with extraArgs, e.g. what its faults need), or names the user's
+// server.
+func openTarget(ctx context.Context, t scenarios.Target, extraArgs []string, stderr io.Writer) (target.Target, error) {
 	if !t.Builtin {
 		return target.NewRemote(target.URLs{Base: t.URL, Transports: t.URLs, Publish: t.Publish}), nil
 	}
@@ -159,5 +170,5 @@ func openTarget(ctx context.Context, t scenarios.Target, stderr io.Writer) (targ
 	if err != nil {
 		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
 	}
-	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr})
+	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, ExtraArgs: extraArgs})
 }

@@ -44,6 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.cfg.SocketIO.MaxPayload, "sio-max-payload", d.SocketIO.MaxPayload, "Engine.IO maxPayload: largest polling POST or WebSocket message")
 	namespaces := mapFlag{}
 	fs.Var(namespaces, "sio-namespace", "Socket.IO namespace NAME=TOKEN that CONNECT must authenticate with {\"token\":TOKEN} (repeatable; default /admin=ok; \"/\" is always open)")
+	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "enable POST /admin/drop?percent=N (close N% of subscriber connections, for fault injection), requiring Authorization: Bearer TOKEN (default: disabled)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err

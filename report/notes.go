@@ -26,6 +26,7 @@ func ErrorLines(run *results.Run) []string {
 		if f := t.Counters.Foreign; f > 0 {
 			lines = append(lines, fmt.Sprintf("%s: %d foreign messages (not this run's: another format, topic or marker) were ignored, neither errors nor latency", t.Transport, f))
 		}
+		lines = append(lines, eventLines(t)...)
 		if t.Workload.Pattern == "listen" {
 			lines = append(lines, listenLine(t))
 		}

@@ -28,6 +28,8 @@ type Scenario struct {
 	workload.Workload `yaml:",inline"`
 	Messages          Messages   `yaml:"messages" json:"messages"`
 	Thresholds        Thresholds `yaml:"thresholds" json:"-"`
+	// Faults are timed actions against the target (faults.go).
+	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
 
 	// File is where the scenario was loaded from ("" for one built from flags).
 	File string `yaml:"-" json:"file,omitempty"`
@@ -236,7 +238,7 @@ func (s *Scenario) validate(file *ast.File) error {
 			return at("$.target.urls", "%s URL %q: want %s://host:port/path", tr, raw, strings.Join(want, ":// or "))
 		}
 	}
-	return nil
+	return s.validateFaults(full, at)
 }
 
 // Endpoints returns the subscriber and publish URLs of one transport of the

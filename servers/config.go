@@ -20,6 +20,7 @@ type Config struct {
 	PayloadBytes    int           // built-in generator payload size; default 64
 	MaxPublishBytes int64         // largest publish body or message; default 1 MiB
 	ShutdownTimeout time.Duration // how long graceful shutdown waits; default 5s
+	AdminToken      string        // enables /admin/ endpoints (fault injection), each requiring "Bearer AdminToken"; default "" (disabled)
 	SocketIO        SocketIOConfig
 }
 

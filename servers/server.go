@@ -55,6 +55,7 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 	s.mux.Handle("POST /publish", pub)
 	s.mux.Handle("GET /publish", pub)
 	s.mux.HandleFunc("GET /stats", s.serveStats)
+	s.registerAdmin()
 	servePage(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	return s
