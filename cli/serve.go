@@ -81,6 +81,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	// Refuse an exposed address before binding it where the name resolves
+	// here; the bound address is checked again below.
+	if addr, err := net.ResolveTCPAddr("tcp", o.cfg.Addr); err == nil {
+		if err := servers.CheckExposure(o.cfg, addr); err != nil {
+			return exposureError(err)
+		}
+	}
 	ln, err := net.Listen("tcp", o.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -2,6 +2,7 @@ package servers
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -31,8 +32,9 @@ func newHostileLog(log *slog.Logger, clk clock) *hostileLog {
 }
 
 // record logs one hostile request of kind, or counts it when a line of that
-// kind was written within hostileLogEvery. r may be nil.
-func (h *hostileLog) record(kind string, r *http.Request, err error) {
+// kind was written within hostileLogEvery. r and remote may be nil; remote
+// names the peer when there is no request at hand.
+func (h *hostileLog) record(kind string, r *http.Request, remote net.Addr, err error) {
 	now := h.clock.Now()
 	h.mu.Lock()
 	k := h.kinds[kind]
@@ -48,8 +50,11 @@ func (h *hostileLog) record(kind string, r *http.Request, err error) {
 	k.last, k.suppressed = now, 0
 	h.mu.Unlock()
 	attrs := []any{"kind", kind}
-	if r != nil {
+	switch {
+	case r != nil:
 		attrs = append(attrs, "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "host", r.Host)
+	case remote != nil:
+		attrs = append(attrs, "remote", remote.String())
 	}
 	if err != nil {
 		attrs = append(attrs, "err", err.Error())
@@ -64,5 +69,11 @@ func (h *hostileLog) record(kind string, r *http.Request, err error) {
 // "publish-too-large", "ws-upgrade", ...), r is the request (nil when there
 // is none at hand) and err says what was wrong.
 func (s *Server) hostile(kind string, r *http.Request, err error) {
-	s.hostileLog.record(kind, r, err)
+	s.hostileLog.record(kind, r, nil, err)
+}
+
+// hostileConn is hostile for a connection whose request is gone (a WebSocket
+// or Engine.IO session after its upgrade): remote is conn.RemoteAddr().
+func (s *Server) hostileConn(kind string, remote net.Addr, err error) {
+	s.hostileLog.record(kind, nil, remote, err)
 }

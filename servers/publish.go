@@ -65,12 +65,12 @@ func (p *publishHandler) serveWebSocket(w http.ResponseWriter, r *http.Request) 
 	sess := p.srv.newWSSession(conn, nil)
 	sess.start(func(kind int, data []byte) (int, string) {
 		if kind != websocket.TextMessage {
-			p.srv.hostile("publish-malformed", r, errors.New("binary message on the publish WebSocket"))
+			p.srv.hostileConn("publish-malformed", conn.RemoteAddr(), errors.New("binary message on the publish WebSocket"))
 			return websocket.CloseUnsupportedData, "publish takes text messages holding a JSON envelope"
 		}
 		m, err := p.parse(data)
 		if err != nil {
-			p.srv.hostile("publish-malformed", r, err)
+			p.srv.hostileConn("publish-malformed", conn.RemoteAddr(), err)
 			return websocket.CloseInvalidFramePayloadData, err.Error()
 		}
 		p.srv.hub.Publish(m)

@@ -28,7 +28,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	s.hostile("token", r, err)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="pushbench"`)
-	http.Error(w, fmt.Sprintf("%s %s: %v: send Authorization: Bearer TOKEN with the server's --publish-token", r.Method, r.URL.Path, err), http.StatusUnauthorized)
+	http.Error(w, fmt.Sprintf("%s %s: %v: send Authorization: Bearer TOKEN (--publish-token)", r.Method, r.URL.Path, err), http.StatusUnauthorized)
 	return false
 }
 
