@@ -38,6 +38,9 @@ func commandExamples(name string) []example {
 			{"the reference server on a fixed port", "pushbench serve --addr 127.0.0.1:8080"},
 			{"with a built-in generator of one message a second; watch with curl -N localhost:8080/sse", "pushbench serve --addr 127.0.0.1:8080 --rate 1"},
 			{"a server that disconnects slow subscribers instead of dropping their messages", "pushbench serve --slow-policy disconnect --queue 64"},
+			{"on every interface: publishing needs the token (from the environment, so it stays out of ps), Host may also be bench.lan",
+				"PUSHBENCH_PUBLISH_TOKEN=s3cret pushbench serve --addr :8080 --allowed-hosts bench.lan"},
+			{"publish to it", "curl -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/json' -d '{\"data\":\"hi\"}' http://bench.lan:8080/publish"},
 		}
 	case "validate":
 		return []example{

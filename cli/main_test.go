@@ -45,6 +45,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"url for unknown transport", []string{"run", "--url", "mqtt=http://x"}, `unknown transport "mqtt"`},
 		{"serve bad policy", []string{"serve", "--slow-policy", "block"}, `policy "block"`},
 		{"serve bad log level", []string{"serve", "--log-level", "loud"}, `log level "loud"`},
+		{"serve on every interface without a token", []string{"serve", "--addr", ":0"}, "a publish token is required when listening on a non-loopback address: pass --publish-token TOKEN (or set PUSHBENCH_PUBLISH_TOKEN)"},
+		{"serve on 0.0.0.0 without a token", []string{"serve", "--addr", "0.0.0.0:0"}, "listen on 0.0.0.0:0: a publish token is required"},
 		{"report nothing", []string{"report"}, "name at least one"},
 		{"merge without -o", []string{"merge", "a", "b"}, "-o OUT is required"},
 		{"merge one", []string{"merge", "-o", "x", "a"}, "at least two"},
@@ -52,6 +54,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"compare bad format", []string{"compare", "--format", "xml", "a", "b"}, `--format "xml": want text or markdown`},
 		{"report bad format", []string{"report", "--format", "xml", "a"}, `--format "xml"`},
 	}
+	t.Setenv(publishTokenEnv, "") // a token in the developer's environment would let serve bind every interface
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -119,7 +122,7 @@ func TestHelpGoesToStdoutWithExamples(t *testing.T) {
 		{[]string{"help"}, []string{"Commands:"}},
 		{[]string{"help", "run"}, []string{"Usage: pushbench run", "pushbench run scenarios/smoke.yaml", "--target http://"}},
 		{[]string{"run", "--help"}, []string{"Examples:", "\n  pushbench run\n", "pushbench run scenarios/smoke.yaml", "--target http://127.0.0.1:8080", "-wide", "-duration"}},
-		{[]string{"serve", "-h"}, []string{"pushbench serve --addr 127.0.0.1:8080", "-slow-policy"}},
+		{[]string{"serve", "-h"}, []string{"pushbench serve --addr 127.0.0.1:8080", "-slow-policy", "-publish-token", "-allowed-hosts", "PUSHBENCH_PUBLISH_TOKEN=s3cret pushbench serve --addr :8080"}},
 		{[]string{"report", "--help"}, []string{"pushbench report --wide", "--format csv", "-wide"}},
 		{[]string{"merge", "--help"}, []string{"pushbench merge -o merged", "-scenario"}},
 		{[]string{"compare", "--help"}, []string{"pushbench compare results/runs/<old> results/runs/<new>"}},

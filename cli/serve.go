@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/pushbench/pushbench/servers"
@@ -45,6 +47,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	namespaces := mapFlag{}
 	fs.Var(namespaces, "sio-namespace", "Socket.IO namespace NAME=TOKEN that CONNECT must authenticate with {\"token\":TOKEN} (repeatable; default /admin=ok; \"/\" is always open)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "enable POST /admin/drop?percent=N (close N% of subscriber connections, for fault injection), requiring Authorization: Bearer TOKEN (default: disabled)")
+	// The environment is read after parsing: a default would print the token in --help.
+	fs.StringVar(&o.cfg.PublishToken, "publish-token", "",
+		"bearer token POST and WebSocket /publish require (Authorization: Bearer TOKEN); required off loopback, enforced whenever set (default $"+publishTokenEnv+")")
+	allowedHosts := listFlag{}
+	fs.Var(&allowedHosts, "allowed-hosts", "comma-separated Host header names accepted besides loopback names and the listen address (* for any; DNS-rebinding defence; default none)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,7 +64,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{err}
 	}
 	o.cfg.SlowPolicy = policy
-	o.cfg.CORSOrigins, o.cfg.WSOrigins = cors, wsOrigins
+	o.cfg.CORSOrigins, o.cfg.WSOrigins, o.cfg.AllowedHosts = cors, wsOrigins, allowedHosts
+	if o.cfg.PublishToken == "" {
+		o.cfg.PublishToken = os.Getenv(publishTokenEnv)
+	}
 	for name := range namespaces {
 		if !strings.HasPrefix(name, "/") || name == "/" {
 			return usageError{fmt.Errorf("--sio-namespace: namespace %q must start with / and not be / itself", name)}
@@ -72,9 +82,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	// Refuse an exposed address before binding it where the name resolves
+	// here; the bound address is checked again below.
+	if addr, err := net.ResolveTCPAddr("tcp", o.cfg.Addr); err == nil {
+		if err := servers.CheckExposure(o.cfg, addr); err != nil {
+			return exposureError(err)
+		}
+	}
 	ln, err := net.Listen("tcp", o.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if err := servers.CheckExposure(o.cfg, ln.Addr()); err != nil {
+		ln.Close()
+		return exposureError(err)
 	}
 	srv := servers.New(o.cfg, log)
 	// The first stdout line announces the address; pushbench run's builtin
@@ -83,5 +104,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/ (demo page) /chunked /sse /ws /socket.io/ /publish /stats")
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped", "hub", fmt.Sprintf("%+v", srv.Hub().Stats()))
+	return exposureError(err)
+}
+
+// publishTokenEnv is the environment variable --publish-token defaults to, so
+// the token need not show in the process list.
+const publishTokenEnv = "PUSHBENCH_PUBLISH_TOKEN"
+
+// exposureError adds the way out to a refusal to listen off loopback without
+// a publish token: it is bad usage, so it exits 2.
+func exposureError(err error) error {
+	if errors.Is(err, servers.ErrTokenRequired) {
+		return usageError{fmt.Errorf("%w: pass --publish-token TOKEN (or set %s) and send Authorization: Bearer TOKEN when publishing, or listen on 127.0.0.1", err, publishTokenEnv)}
+	}
 	return err
 }

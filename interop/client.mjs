@@ -44,7 +44,7 @@ if (!Buffer.isBuffer(bin) || !bin.equals(Buffer.from([1, 2, 3, 250]))) fail(`bin
 report.steps.push("binary-echo");
 
 const got = new Promise((resolve) => socket.on("msg", (env) => { if (env.topic === "interop") resolve(env); }));
-const resp = await fetch(new URL("/publish", base), { method: "POST", body: JSON.stringify({ seq: 7, ts: 1, topic: "interop", data: "broadcast" }) });
+const resp = await fetch(new URL("/publish", base), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seq: 7, ts: 1, topic: "interop", data: "broadcast" }) });
 if (resp.status !== 202) fail(`publish answered ${resp.status}`);
 const env = await got;
 if (env.seq !== 7 || env.data !== "broadcast") fail(`broadcast arrived as ${JSON.stringify(env)}`);

@@ -21,7 +21,14 @@ type Config struct {
 	MaxPublishBytes int64         // largest publish body or message; default 1 MiB
 	ShutdownTimeout time.Duration // how long graceful shutdown waits; default 5s
 	AdminToken      string        // enables /admin/ endpoints (fault injection), each requiring "Bearer AdminToken"; default "" (disabled)
-	SocketIO        SocketIOConfig
+	// PublishToken is the bearer token POST and WebSocket /publish require
+	// (Authorization: Bearer TOKEN). Serve refuses a non-loopback listener
+	// without one; on loopback it is optional but enforced when set.
+	PublishToken string
+	// AllowedHosts are Host header names accepted besides loopback names and
+	// the listen address (DNS-rebinding defence); "*" accepts any. Default none.
+	AllowedHosts []string
+	SocketIO     SocketIOConfig
 }
 
 // SocketIOConfig configures the Engine.IO v4 / Socket.IO v5 endpoint.

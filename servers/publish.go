@@ -20,18 +20,35 @@ type publishHandler struct {
 	upgrader websocket.Upgrader
 }
 
+// ServeHTTP checks the token first (both methods), then for a POST the
+// content type, so an unauthorized caller learns nothing else.
 func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !p.srv.authorized(w, r) {
+		return
+	}
 	if r.Method == http.MethodGet {
 		p.serveWebSocket(w, r)
 		return
 	}
+	if !p.srv.jsonBody(w, r) {
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.srv.cfg.MaxPublishBytes))
-	if err != nil {
-		http.Error(w, "publish: "+err.Error(), http.StatusRequestEntityTooLarge)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		p.srv.hostile("publish-too-large", r, err)
+		http.Error(w, fmt.Sprintf("publish: body over %d bytes", tooLarge.Limit), http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
+		// A malformed chunked encoding, or a client gone mid-body.
+		p.srv.hostile("publish-malformed", r, err)
+		http.Error(w, "publish: read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	m, err := p.parse(body)
 	if err != nil {
+		p.srv.hostile("publish-malformed", r, err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -42,16 +59,18 @@ func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *publishHandler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn, err := p.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		return
+		return // the upgrader answered and logged it
 	}
 	conn.SetReadLimit(p.srv.cfg.MaxPublishBytes)
 	sess := p.srv.newWSSession(conn, nil)
 	sess.start(func(kind int, data []byte) (int, string) {
 		if kind != websocket.TextMessage {
+			p.srv.hostileConn("publish-malformed", conn.RemoteAddr(), errors.New("binary message on the publish WebSocket"))
 			return websocket.CloseUnsupportedData, "publish takes text messages holding a JSON envelope"
 		}
 		m, err := p.parse(data)
 		if err != nil {
+			p.srv.hostileConn("publish-malformed", conn.RemoteAddr(), err)
 			return websocket.CloseInvalidFramePayloadData, err.Error()
 		}
 		p.srv.hub.Publish(m)

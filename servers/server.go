@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,13 @@ type Server struct {
 	done  chan struct{} // closed when shutdown begins; streams end on it
 	once  sync.Once
 	mux   *http.ServeMux
+	// handler is mux behind the Host check; hosts is the policy it applies,
+	// widened by Serve to the address actually listened on.
+	handler    http.Handler
+	hosts      atomic.Pointer[hostPolicy]
+	hostileLog *hostileLog
+	// open holds the connections Serve accepted, for a shutdown that times out.
+	open *connSet
 	// transports are the push transports this server speaks; listeners are
 	// the ListenerTransports among them with the listener each serves.
 	transports []Transport
@@ -46,7 +54,11 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 		hub:   NewHub(cfg.QueueLen, cfg.SlowPolicy),
 		done:  make(chan struct{}),
 		mux:   http.NewServeMux(),
+		open:  newConnSet(),
 	}
+	s.hostileLog = newHostileLog(log, clk)
+	s.hosts.Store(newHostPolicy([]string{cfg.Addr}, cfg.AllowedHosts))
+	s.handler = s.checkHost(s.mux)
 	for _, t := range []HTTPTransport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)} {
 		s.transports = append(s.transports, t)
 		s.mux.Handle(t.Pattern(), t)
@@ -64,8 +76,9 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 // Transports lists the push transports this server speaks.
 func (s *Server) Transports() []Transport { return s.transports }
 
-// Handler is the server's HTTP handler, for httptest servers in tests.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler is the server's HTTP handler, for httptest servers in tests. It
+// checks the Host header against Config.Addr and Config.AllowedHosts.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Hub exposes the broadcast hub, for tests and the built-in generator.
 func (s *Server) Hub() *Hub { return s.hub }
@@ -78,14 +91,30 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(s.hub.Stats())
 }
 
+// forceCloseGrace bounds how long connection goroutines may take to end once
+// their sockets are force-closed; past it shutdown has really failed.
+const forceCloseGrace = 2 * time.Second
+
 // Serve accepts HTTP connections on ln, and each attached ListenerTransport's
 // connections on its own listener, until ctx is cancelled or one of them
 // fails; then it shuts down gracefully: it stops accepting, ends every stream
 // (WebSockets get close 1001), stops the listener transports, and returns
-// within ShutdownTimeout.
+// within ShutdownTimeout. Connections still open then (clients that stopped
+// reading) are force-closed, which is still a clean shutdown: Serve returns
+// nil unless something failed. It refuses a non-loopback ln without a publish
+// token (ErrTokenRequired) and warns when ln listens on every interface.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := CheckExposure(s.cfg, ln.Addr()); err != nil {
+		return err
+	}
+	if bindsAllInterfaces(ln.Addr()) {
+		s.log.Warn("listening on all interfaces: every network this machine is on can reach the server; listen on 127.0.0.1 unless that is what you want",
+			"addr", ln.Addr().String())
+	}
+	s.hosts.Store(newHostPolicy([]string{s.cfg.Addr, ln.Addr().String()}, s.cfg.AllowedHosts))
+	ln = trackedListener{Listener: ln, set: s.open}
 	hs := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -118,16 +147,33 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stopListeners()
 	err := hs.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
+		s.forceClose("http")
 		err = hs.Close()
 	}
 	if !httpEnded {
 		<-httpDone
 	}
-	err = errors.Join(err, listeners.wait(sctx), s.Shutdown(sctx))
+	err = errors.Join(err, listeners.wait(sctx))
+	if werr := s.Shutdown(sctx); werr != nil {
+		s.forceClose("websocket")
+		gctx, gcancel := context.WithTimeout(context.Background(), forceCloseGrace)
+		defer gcancel()
+		err = errors.Join(err, s.Shutdown(gctx))
+	}
 	if err != nil {
 		err = fmt.Errorf("shutdown: %w", err)
 	}
 	return errors.Join(failure, err)
+}
+
+// forceClose closes the connections still open when the shutdown timeout
+// expired: clients that stopped reading, whose writes would block until the
+// write timeout. Expected under load, so a warning, not an error.
+func (s *Server) forceClose(what string) {
+	if n := s.open.closeAll(); n > 0 {
+		s.log.Warn("shutdown timeout expired: force-closed connections that did not end in time",
+			"connections", n, "waiting_on", what, "timeout", s.cfg.ShutdownTimeout)
+	}
 }
 
 // Close ends every stream and socket; it is what shutdown calls and is safe to

@@ -29,25 +29,37 @@ func start(t *testing.T, cfg servers.Config) (*servers.Server, string) {
 func wsURL(u string) string { return "ws" + strings.TrimPrefix(u, "http") }
 
 func TestBadRequests(t *testing.T) {
-	_, base := start(t, servers.Config{})
+	_, base := start(t, servers.Config{MaxPublishBytes: 64})
+	const json = "application/json"
 	tests := []struct {
-		name, method, path, body string
-		wantStatus               int
-		wantBody                 string
+		name, method, path, contentType, body string
+		wantStatus                            int
+		wantBody                              string
 	}{
-		{"unknown path", "GET", "/nope", "", 404, ""},
-		{"POST to sse", "POST", "/sse", "", 405, ""},
-		{"PUT to chunked", "PUT", "/chunked", "", 405, ""},
-		{"DELETE to ws", "DELETE", "/ws", "", 405, ""},
-		{"plain GET to ws", "GET", "/ws", "", 400, "'upgrade' token not found"},
-		{"publish garbage", "POST", "/publish", "not json", 400, "invalid envelope"},
-		{"publish unknown field", "POST", "/publish", `{"sq":1}`, 400, "unknown field"},
-		{"publish event with newline", "POST", "/publish", `{"event":"a\nb"}`, 400, "line break"},
-		{"publish ok", "POST", "/publish", `{"data":"x"}`, 202, ""},
+		{"unknown path", "GET", "/nope", "", "", 404, ""},
+		{"POST to sse", "POST", "/sse", "", "", 405, ""},
+		{"PUT to chunked", "PUT", "/chunked", "", "", 405, ""},
+		{"DELETE to ws", "DELETE", "/ws", "", "", 405, ""},
+		{"plain GET to ws", "GET", "/ws", "", "", 400, "'upgrade' token not found"},
+		{"publish garbage", "POST", "/publish", json, "not json", 400, "invalid envelope"},
+		{"publish unknown field", "POST", "/publish", json, `{"sq":1}`, 400, "unknown field"},
+		{"publish event with newline", "POST", "/publish", json, `{"event":"a\nb"}`, 400, "line break"},
+		{"publish too large", "POST", "/publish", json, `{"data":"` + strings.Repeat("x", 100) + `"}`, 413, "body over 64 bytes"},
+		{"publish ok", "POST", "/publish", json, `{"data":"x"}`, 202, ""},
+		{"publish json with charset", "POST", "/publish", "application/json; charset=utf-8", `{"data":"x"}`, 202, ""},
+		// A browser page on another origin may POST these without a preflight.
+		{"publish without content type", "POST", "/publish", "", `{"data":"x"}`, 415, "send Content-Type: application/json"},
+		{"publish text/plain", "POST", "/publish", "text/plain;charset=UTF-8", `{"data":"x"}`, 415, `content type "text/plain;charset=UTF-8"`},
+		{"publish form", "POST", "/publish", "application/x-www-form-urlencoded", `{"data":"x"}`, 415, "application/json"},
+		{"publish multipart", "POST", "/publish", "multipart/form-data; boundary=x", `{"data":"x"}`, 415, "application/json"},
+		{"publish json lookalike", "POST", "/publish", "application/jsonx", `{"data":"x"}`, 415, "application/json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
 			resp, err := client.Do(req)
 			if err != nil {
 				t.Fatal(err)

@@ -46,13 +46,15 @@ func (t *wsTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // newUpgrader builds a gorilla upgrader with small buffers and a shared write
 // buffer pool (memory per idle connection matters at 19k connections) and the
-// configured Origin allow-list.
+// configured Origin allow-list. Every refused upgrade (/ws, /publish,
+// /socket.io/) is logged as hostile input.
 func (s *Server) newUpgrader() websocket.Upgrader {
 	u := websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
-		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			s.hostile("ws-upgrade", r, reason)
 			w.Header().Set("Sec-Websocket-Version", "13")
 			http.Error(w, reason.Error(), status)
 		},

@@ -99,7 +99,8 @@ function socketio() {
 
 document.getElementById("publish").addEventListener("submit", (e) => {
   e.preventDefault();
-  fetch("/publish", { method: "POST", body: JSON.stringify({ topic: "page", data: document.getElementById("text").value }) })
+  fetch("/publish", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ topic: "page", data: document.getElementById("text").value }) })
+    .then(async (resp) => { if (!resp.ok) state.errors.push("publish: " + resp.status + " " + (await resp.text()).trim()); })
     .catch((err) => state.errors.push("publish: " + err.message));
 });
 
