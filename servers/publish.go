@@ -3,7 +3,6 @@ package servers
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -25,9 +24,9 @@ func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveWebSocket(w, r)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.srv.cfg.MaxPublishBytes))
+	body, err := p.srv.readBody(w, r, p.srv.cfg.MaxPublishBytes)
 	if err != nil {
-		http.Error(w, "publish: "+err.Error(), http.StatusRequestEntityTooLarge)
+		http.Error(w, "publish: "+err.Error(), bodyStatus(err))
 		return
 	}
 	m, err := p.parse(body)
