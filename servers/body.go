@@ -14,19 +14,24 @@ var errBodyTimeout = errors.New("request body not received within the body timeo
 // readBody reads a request body of at most max bytes, which must arrive within
 // BodyTimeout: a client trickling its body is cut off rather than held with
 // its buffers. The deadline is lifted once the body is in, so a handler that
-// takes longer afterwards keeps its connection. bodyStatus gives the status
+// takes longer afterwards keeps its connection; after an error the answer
+// closes the connection. bodyStatus gives the status
 // that answers an error.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) == nil
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if deadline {
-		_ = rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		return body, nil
 	}
+	// The rest of the body is not worth waiting for: the answer closes the
+	// connection instead of reading on (net/http would, with no deadline).
+	w.Header().Set("Connection", "close")
 	var tooLarge *http.MaxBytesError
 	switch {
-	case err == nil:
-		return body, nil
 	case errors.As(err, &tooLarge):
 		return nil, fmt.Errorf("body larger than %d bytes: %w", max, err)
 	case isTimeout(err):

@@ -12,7 +12,7 @@ import (
 // packets; Config.QueueBytes bounds it in bytes. The channel's buffer is
 // allocated with every session, so it stays small: a handshake flood of
 // MaxSessions sessions must not cost much.
-const eioQueueLen = 128
+const eioQueueLen = 64
 
 // packetSize is what a packet counts against a session's byte budget.
 func packetSize(p wire.EIOPacket) int64 { return int64(len(p.Data)) + 2 }
