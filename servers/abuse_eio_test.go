@@ -3,6 +3,7 @@ package servers_test
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +142,9 @@ func TestEngineIOHandshakeFlood(t *testing.T) {
 		t.Fatalf("websocket handshake over the cap: %v %v", resp, err)
 	}
 	during := heapInuse()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	stacks := ms.StackInuse
 	publish(t, base, `{"seq":1,"ts":1,"data":"during"}`)
 	if got := good.get(); !strings.Contains(got, `"during"`) {
 		t.Fatalf("well-behaved session got %q", got)
@@ -157,8 +161,8 @@ func TestEngineIOHandshakeFlood(t *testing.T) {
 		t.Fatalf("well-behaved session got %q", got)
 	}
 	grown := int64(during) - int64(before)
-	t.Logf("heap in use: before %d KiB, at the cap of %d sessions %d KiB (%d B per session), after expiry %d KiB",
-		before>>10, maxSessions, during>>10, grown/maxSessions, after>>10)
+	t.Logf("heap in use: before %d KiB, at the cap of %d sessions %d KiB (%d B per session; goroutine stacks %d KiB), after expiry %d KiB",
+		before>>10, maxSessions, during>>10, grown/maxSessions, stacks>>10, after>>10)
 	if grown > maxSessions*perSession {
 		t.Fatalf("%d sessions took %d KiB, over %d KiB", maxSessions, grown>>10, maxSessions*perSession>>10)
 	}
