@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", "[flags]", stdout)
 	fs.StringVar(&o.cfg.Addr, "addr", d.Addr, "listen address (port 0 picks a free port)")
 	fs.IntVar(&o.cfg.QueueLen, "queue", d.QueueLen, "messages queued per subscriber before the slow policy applies")
+	fs.Int64Var(&o.cfg.QueueBytes, "queue-bytes", d.QueueBytes, "bytes of messages (JSON envelopes) queued per subscriber, and per Engine.IO session's replies, before the slow policy applies")
 	fs.StringVar(&o.slowPolicy, "slow-policy", string(d.SlowPolicy), "what to do with a subscriber whose queue is full: drop (the message, counted) or disconnect")
 	fs.DurationVar(&o.cfg.Heartbeat, "heartbeat", d.Heartbeat, "SSE comment and NDJSON blank-line heartbeat interval (negative disables)")
 	fs.DurationVar(&o.cfg.SSERetry, "sse-retry", d.SSERetry, "retry hint sent at the start of each SSE stream")
@@ -38,11 +39,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Zero, not d.PongTimeout: the default follows --ping-interval.
 	fs.DurationVar(&o.cfg.PongTimeout, "pong-timeout", 0, "close a WebSocket silent for this long (default 2x ping interval)")
 	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", d.WriteTimeout, "deadline for each write to a client")
+	fs.DurationVar(&o.cfg.BodyTimeout, "body-timeout", d.BodyTimeout, "a request body (POST /publish, Engine.IO POST) must arrive within this; a slower one is cut (408)")
 	fs.Float64Var(&o.cfg.Rate, "rate", d.Rate, "built-in generator: broadcasts per second to every client (0: off)")
 	fs.IntVar(&o.cfg.PayloadBytes, "payload", d.PayloadBytes, "built-in generator: payload bytes per message")
 	fs.DurationVar(&o.cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long graceful shutdown waits")
 	fs.DurationVar(&o.cfg.SocketIO.PingInterval, "sio-ping-interval", d.SocketIO.PingInterval, "Engine.IO ping interval")
 	fs.DurationVar(&o.cfg.SocketIO.PingTimeout, "sio-ping-timeout", d.SocketIO.PingTimeout, "Engine.IO: close a session whose pong takes longer")
+	fs.IntVar(&o.cfg.SocketIO.MaxSessions, "sio-max-sessions", d.SocketIO.MaxSessions, "Engine.IO sessions open at most; more handshakes are refused 503")
+	fs.DurationVar(&o.cfg.SocketIO.HandshakeTimeout, "sio-handshake-timeout", d.SocketIO.HandshakeTimeout, "Engine.IO: close a polling session that makes no request this long after its handshake")
 	fs.IntVar(&o.cfg.SocketIO.MaxPayload, "sio-max-payload", d.SocketIO.MaxPayload, "Engine.IO maxPayload: largest polling POST or WebSocket message")
 	namespaces := mapFlag{}
 	fs.Var(namespaces, "sio-namespace", "Socket.IO namespace NAME=TOKEN that CONNECT must authenticate with {\"token\":TOKEN} (repeatable; default /admin=ok; \"/\" is always open)")
@@ -64,6 +68,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{err}
 	}
 	o.cfg.SlowPolicy = policy
+	if err := o.cfg.Validate(); err != nil {
+		return usageError{err}
+	}
 	o.cfg.CORSOrigins, o.cfg.WSOrigins, o.cfg.AllowedHosts = cors, wsOrigins, allowedHosts
 	if o.cfg.PublishToken == "" {
 		o.cfg.PublishToken = os.Getenv(publishTokenEnv)

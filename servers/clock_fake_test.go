@@ -1,6 +1,7 @@
 package servers
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 type fakeClock struct {
 	mu      sync.Mutex
 	now     time.Time
-	timers  []*fakeTimer
+	timers  []*fakeTimer  // the armed ones: a stopped or fired timer is dropped, so what it refers to can be collected
 	changed chan struct{} // closed and replaced whenever a timer is armed
 }
 
@@ -37,11 +38,16 @@ func (c *fakeClock) Now() time.Time {
 
 func (c *fakeClock) add(t *fakeTimer, d time.Duration) timer {
 	t.clk = c
-	c.mu.Lock()
-	c.timers = append(c.timers, t)
-	c.mu.Unlock()
 	t.Reset(d)
 	return t
+}
+
+// disarm drops t from the armed timers. Called with c.mu held.
+func (c *fakeClock) disarm(t *fakeTimer) {
+	t.armed = false
+	if i := slices.Index(c.timers, t); i >= 0 {
+		c.timers = slices.Delete(c.timers, i, i+1)
+	}
 }
 
 func (c *fakeClock) NewTimer(d time.Duration) timer {
@@ -61,7 +67,7 @@ func (t *fakeTimer) C() <-chan time.Time { return t.c }
 func (t *fakeTimer) Stop() {
 	t.clk.mu.Lock()
 	defer t.clk.mu.Unlock()
-	t.armed = false
+	t.clk.disarm(t)
 	t.drain()
 }
 
@@ -80,6 +86,9 @@ func (t *fakeTimer) Reset(d time.Duration) {
 	c := t.clk
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !t.armed {
+		c.timers = append(c.timers, t)
+	}
 	t.at, t.armed = c.now.Add(d), true
 	if t.period > 0 {
 		t.period = d
@@ -105,9 +114,10 @@ func (c *fakeClock) Advance(d time.Duration) {
 			break
 		}
 		c.now = next.at
-		next.armed = false
 		if next.period > 0 {
-			next.at, next.armed = next.at.Add(next.period), true
+			next.at = next.at.Add(next.period)
+		} else {
+			c.disarm(next)
 		}
 		if next.c != nil {
 			select {

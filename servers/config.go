@@ -1,12 +1,17 @@
 package servers
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Config is the reference server's configuration. Zero values take the defaults
 // listed on each field (see withDefaults).
 type Config struct {
 	Addr            string        // listen address; default 127.0.0.1:8080
 	QueueLen        int           // per-subscriber queue; default 1024 messages
+	QueueBytes      int64         // per-subscriber queue in envelope bytes; default 8 MiB
 	SlowPolicy      SlowPolicy    // default SlowDrop
 	Heartbeat       time.Duration // SSE comment / NDJSON blank-line interval; default 15s, <0 disables
 	SSERetry        time.Duration // retry hint sent at SSE stream start; default 2s
@@ -19,6 +24,7 @@ type Config struct {
 	Rate            float64       // built-in generator broadcasts per second; 0 disables
 	PayloadBytes    int           // built-in generator payload size; default 64
 	MaxPublishBytes int64         // largest publish body or message; default 1 MiB
+	BodyTimeout     time.Duration // a request body (POST /publish, Engine.IO POST) must arrive within this; default 10s
 	ShutdownTimeout time.Duration // how long graceful shutdown waits; default 5s
 	AdminToken      string        // enables /admin/ endpoints (fault injection), each requiring "Bearer AdminToken"; default "" (disabled)
 	// PublishToken is the bearer token POST and WebSocket /publish require
@@ -37,6 +43,10 @@ type SocketIOConfig struct {
 	PingTimeout    time.Duration // close when a pong takes longer; default 20s
 	MaxPayload     int           // largest polling POST body or WebSocket message; default 1,000,000 bytes
 	ConnectTimeout time.Duration // close a session that joins no namespace this long; default 45s
+	MaxSessions    int           // open sessions at most; more handshakes are refused 503; default 25,000
+	// HandshakeTimeout closes a polling session that makes no request after its
+	// handshake (a handshake flood); default 10s, the official server's upgradeTimeout.
+	HandshakeTimeout time.Duration
 	// Namespaces maps each namespace besides "/" (always open) to the auth
 	// token a CONNECT must carry ({"token":"..."}); "" means open. Default:
 	// "/admin" with token "ok", the namespace the interop tests use.
@@ -54,6 +64,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueLen <= 0 {
 		c.QueueLen = 1024
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 8 << 20
 	}
 	if c.SlowPolicy == "" {
 		c.SlowPolicy = SlowDrop
@@ -82,6 +95,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxPublishBytes <= 0 {
 		c.MaxPublishBytes = 1 << 20
 	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 10 * time.Second
+	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 5 * time.Second
 	}
@@ -94,6 +110,12 @@ func (c Config) withDefaults() Config {
 	if c.SocketIO.ConnectTimeout <= 0 {
 		c.SocketIO.ConnectTimeout = 45 * time.Second
 	}
+	if c.SocketIO.MaxSessions <= 0 {
+		c.SocketIO.MaxSessions = 25_000
+	}
+	if c.SocketIO.HandshakeTimeout <= 0 {
+		c.SocketIO.HandshakeTimeout = 10 * time.Second
+	}
 	if c.SocketIO.MaxPayload <= 0 {
 		c.SocketIO.MaxPayload = 1_000_000
 	}
@@ -101,4 +123,50 @@ func (c Config) withDefaults() Config {
 		c.SocketIO.Namespaces = map[string]string{"/admin": "ok"}
 	}
 	return c
+}
+
+// Validate refuses negative sizes, counts and durations, which withDefaults
+// would otherwise quietly replace with defaults. Each error names the serve
+// flag that sets the field (the field itself when no flag does). Heartbeat
+// may be negative: that disables it.
+func (c Config) Validate() error {
+	var errs []error
+	atLeastZero := func(name string, v float64, shown any) {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("%s %v: must not be negative (0 takes the default)", name, shown))
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"--queue", int64(c.QueueLen)},
+		{"--queue-bytes", c.QueueBytes},
+		{"--ws-read-limit", c.WSReadLimit},
+		{"--payload", int64(c.PayloadBytes)},
+		{"MaxPublishBytes", c.MaxPublishBytes},
+		{"--sio-max-payload", int64(c.SocketIO.MaxPayload)},
+		{"--sio-max-sessions", int64(c.SocketIO.MaxSessions)},
+	} {
+		atLeastZero(f.name, float64(f.v), f.v)
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"--sse-retry", c.SSERetry},
+		{"--ping-interval", c.PingInterval},
+		{"--pong-timeout", c.PongTimeout},
+		{"--write-timeout", c.WriteTimeout},
+		{"--body-timeout", c.BodyTimeout},
+		{"--shutdown-timeout", c.ShutdownTimeout},
+		{"--sio-ping-interval", c.SocketIO.PingInterval},
+		{"--sio-ping-timeout", c.SocketIO.PingTimeout},
+		{"SocketIO.ConnectTimeout", c.SocketIO.ConnectTimeout},
+		{"--sio-handshake-timeout", c.SocketIO.HandshakeTimeout},
+	} {
+		atLeastZero(f.name, float64(f.v), f.v)
+	}
+	atLeastZero("--rate", c.Rate, c.Rate)
+	return errors.Join(errs...)
 }

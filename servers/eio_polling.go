@@ -2,27 +2,38 @@ package servers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
 // openPolling answers a polling handshake: a new session and its open packet.
 func (t *socketioTransport) openPolling(w http.ResponseWriter) {
-	s := t.newSession()
-	if s == nil {
-		eioError(w, http.StatusServiceUnavailable, eioBadRequest, "server is shutting down")
+	s, err := t.newSession(true)
+	if err != nil {
+		t.refuseSession(w, err)
 		return
 	}
-	writePollingPayload(w, []wire.EIOPacket{t.handshake(s, []string{"websocket"})})
+	_ = writePollingPayload(w, []wire.EIOPacket{t.handshake(s, []string{"websocket"})}, t.srv.cfg.WriteTimeout)
 }
 
-func writePollingPayload(w http.ResponseWriter, packets []wire.EIOPacket) {
+// writePollingPayload answers a poll with packets, within timeout: a client
+// that does not read its answer does not hold the handler.
+func writePollingPayload(w http.ResponseWriter, packets []wire.EIOPacket, timeout time.Duration) error {
+	rc := http.NewResponseController(w)
+	if err := rc.SetWriteDeadline(time.Now().Add(timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(wire.AppendEIOPayload(nil, packets))
+	if _, err := w.Write(wire.AppendEIOPayload(nil, packets)); err != nil {
+		return err
+	}
+	return rc.Flush()
 }
 
 // exclusive claims busy (s.polling or s.posting) for one request. The protocol
@@ -62,17 +73,22 @@ func (s *eioSession) poll(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	defer context.AfterFunc(s.probed, cancel)()
 	batch := s.collect(ctx)
-	if batch == nil {
+	if batch.items == nil {
 		if r.Context().Err() != nil {
 			return
 		}
-		batch = []eioItem{{control: wire.EIOPacket{Type: wire.EIONoop}}} // a probe: release the poll
+		batch = eioBatch{items: []eioItem{{control: wire.EIOPacket{Type: wire.EIONoop}}}} // a probe: release the poll
 	}
-	packets := make([]wire.EIOPacket, len(batch))
-	for i, it := range batch {
+	packets := make([]wire.EIOPacket, len(batch.items))
+	for i, it := range batch.items {
 		packets[i] = packet(it)
 	}
-	writePollingPayload(w, packets)
+	err := writePollingPayload(w, packets, s.t.srv.cfg.WriteTimeout)
+	batch.written()
+	if err != nil {
+		s.t.srv.noteWriteError(err)
+		s.close("write poll answer: " + err.Error())
+	}
 }
 
 // receivePost handles one polling POST: a payload of packets, at most
@@ -84,10 +100,15 @@ func (s *eioSession) receivePost(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	max := s.t.srv.cfg.SocketIO.MaxPayload
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(max)))
+	body, err := s.t.srv.readBody(w, r, int64(max))
 	if err != nil {
-		s.close("payload too large")
-		eioError(w, http.StatusRequestEntityTooLarge, eioBadRequest, fmt.Sprintf("payload larger than maxPayload (%d bytes)", max))
+		status := bodyStatus(err)
+		msg := err.Error()
+		if status == http.StatusRequestEntityTooLarge {
+			msg = fmt.Sprintf("payload larger than maxPayload (%d bytes)", max)
+		}
+		s.close(msg)
+		eioError(w, status, eioBadRequest, msg)
 		return
 	}
 	packets, err := wire.ParseEIOPayload(body)

@@ -11,9 +11,6 @@ import (
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
-// eioQueueLen bounds a session's queue of control packets and replies.
-const eioQueueLen = 1024
-
 // eioSession is one Engine.IO connection, over polling until it upgrades to
 // WebSocket. Outgoing packets wait in a bounded queue (control packets, acks)
 // or in the hub subscription (broadcasts); whichever transport is current
@@ -23,8 +20,12 @@ type eioSession struct {
 	sid string
 
 	out       chan wire.EIOPacket
+	pending   atomic.Int64  // bytes in out and in batches not yet written
+	room      chan struct{} // signalled when written packets free room in out
 	closed    chan struct{}
 	closeOnce sync.Once
+	endCode   int    // WebSocket close code for why the session ended; set before closed is closed
+	endReason string // and the reason, likewise
 	pong      chan struct{}
 	probed    context.Context // done once a probe arrived: the pending poll answers noop
 	probe     context.CancelFunc
@@ -42,6 +43,8 @@ type eioSession struct {
 
 	joined       atomic.Bool // a namespace was joined
 	connectTimer timer       // guarded by mu
+	touched      atomic.Bool // a request came after the handshake
+	unusedTimer  timer       // guarded by mu; closes a session never used after its handshake
 }
 
 func (s *eioSession) isUpgraded() bool {
@@ -53,24 +56,20 @@ func (s *eioSession) isUpgraded() bool {
 	}
 }
 
-// send queues a packet for the client; a client too slow to take eioQueueLen
-// queued packets is disconnected rather than buffered without bound.
-func (s *eioSession) send(p wire.EIOPacket) {
-	select {
-	case s.out <- p:
-	case <-s.closed:
-	default:
-		s.close("send queue full")
-	}
-}
+// close ends the session for reason; on WebSocket the close code is 1000.
+func (s *eioSession) close(reason string) { s.closeWith(websocket.CloseNormalClosure, reason) }
 
-func (s *eioSession) close(reason string) {
+// closeWith ends the session; on WebSocket the close frame carries code.
+func (s *eioSession) closeWith(code int, reason string) {
 	s.closeOnce.Do(func() {
+		s.endCode, s.endReason = code, reason
 		close(s.closed)
 		s.t.forget(s.sid)
 		s.mu.Lock()
-		if s.connectTimer != nil {
-			s.connectTimer.Stop()
+		for _, t := range []timer{s.connectTimer, s.unusedTimer} {
+			if t != nil {
+				t.Stop()
+			}
 		}
 		if s.sub != nil {
 			s.t.srv.hub.Unsubscribe(s.sub)
@@ -99,27 +98,44 @@ func packet(it eioItem) wire.EIOPacket {
 	return it.control
 }
 
-var closePacket = []eioItem{{control: wire.EIOPacket{Type: wire.EIOClose}}}
+var closePacket = eioBatch{items: []eioItem{{control: wire.EIOPacket{Type: wire.EIOClose}}}}
 
 // collect waits for the first outgoing packet, then takes whatever else is
-// already queued, up to maxPayload bytes. It returns nil when ctx ends, and a
-// close packet once the session is closed.
-func (s *eioSession) collect(ctx context.Context) []eioItem {
-	p := newPump(s.t.srv, s.subscription(), s.t.srv.cfg.SocketIO.MaxPayload, func(it eioItem) int {
+// already queued, up to maxPayload bytes. It returns no items when ctx ends,
+// and a close packet once the session is closed. The caller calls written
+// once it has written the batch.
+func (s *eioSession) collect(ctx context.Context) eioBatch {
+	sub := s.subscription()
+	p := newPump(s.t.srv, sub, s.t.srv.cfg.SocketIO.MaxPayload, func(it eioItem) int {
 		return len(packet(it).Data) + 2
 	})
 	p.control, p.ended = s.out, s.closed
 	w := p.next(ctx, nil)
 	switch w.stop {
 	case clientGone:
-		return nil
+		return eioBatch{}
 	case connEnded:
 		return closePacket
-	case serverClosing, tooSlow:
-		s.close(w.stop.String())
+	case serverClosing:
+		s.closeWith(websocket.CloseGoingAway, w.stop.String())
+		return closePacket
+	case tooSlow:
+		s.closeWith(websocket.ClosePolicyViolation, w.stop.String())
 		return closePacket
 	}
-	return w.items
+	return eioBatch{s: s, items: w.items, sub: sub}
+}
+
+// touch notes a request after the handshake: the session is in use.
+func (s *eioSession) touch() {
+	if s.touched.Swap(true) {
+		return
+	}
+	s.mu.Lock()
+	if s.unusedTimer != nil {
+		s.unusedTimer.Stop()
+	}
+	s.mu.Unlock()
 }
 
 // handle processes one incoming Engine.IO packet.

@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -24,6 +27,7 @@ type socketioTransport struct {
 
 	mu       sync.Mutex
 	sessions map[string]*eioSession
+	refused  atomic.Int64 // handshakes refused for MaxSessions
 }
 
 func newSocketIOTransport(s *Server) *socketioTransport {
@@ -43,6 +47,7 @@ const (
 	eioUnknownSID         = 1
 	eioBadHandshakeMethod = 2
 	eioBadRequest         = 3
+	eioForbidden          = 4
 	eioUnsupportedVersion = 5
 )
 
@@ -51,6 +56,7 @@ var eioMessages = map[int]string{
 	eioUnknownSID:         "Session ID unknown",
 	eioBadHandshakeMethod: "Bad handshake method",
 	eioBadRequest:         "Bad request",
+	eioForbidden:          "Forbidden",
 	eioUnsupportedVersion: "Unsupported protocol version",
 }
 
@@ -99,6 +105,7 @@ func (t *socketioTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		eioError(w, http.StatusBadRequest, eioUnknownSID, "")
 		return
 	}
+	sess.touch()
 	switch {
 	case transport == "websocket":
 		sess.upgrade(w, r)
@@ -132,13 +139,36 @@ func newSID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// newSession registers a session, or returns nil once the server is closing.
-func (t *socketioTransport) newSession() *eioSession {
+// Why a handshake gets no session.
+var (
+	errShuttingDown    = errors.New("server is shutting down")
+	errTooManySessions = errors.New("too many Engine.IO sessions")
+)
+
+// refuseSession answers a handshake newSession refused: 503 with the
+// Engine.IO error body (code 4, as the official server's refusals carry), so a
+// client backs off and retries.
+func (t *socketioTransport) refuseSession(w http.ResponseWriter, err error) {
+	msg := err.Error()
+	if errors.Is(err, errTooManySessions) {
+		msg = fmt.Sprintf("%s: at most %d", msg, t.srv.cfg.SocketIO.MaxSessions)
+	}
+	w.Header().Set("Retry-After", "1")
+	eioError(w, http.StatusServiceUnavailable, eioForbidden, msg)
+}
+
+// newSession registers a session; it refuses once the server is closing or
+// holds MaxSessions sessions. A session must join a namespace within
+// ConnectTimeout, as the official server requires, and a polling one must
+// make a request within HandshakeTimeout, so a handshake flood holds its
+// sessions only that long.
+func (t *socketioTransport) newSession(polling bool) (*eioSession, error) {
 	probed, probe := context.WithCancel(context.Background())
 	s := &eioSession{
 		t:        t,
 		sid:      newSID(),
 		out:      make(chan wire.EIOPacket, eioQueueLen),
+		room:     make(chan struct{}, 1),
 		closed:   make(chan struct{}),
 		pong:     make(chan struct{}, 1),
 		probed:   probed,
@@ -147,21 +177,43 @@ func (t *socketioTransport) newSession() *eioSession {
 		sockets:  map[string]string{},
 	}
 	t.mu.Lock()
+	if len(t.sessions) >= t.srv.cfg.SocketIO.MaxSessions {
+		n := len(t.sessions)
+		t.mu.Unlock()
+		probe()
+		t.refused.Add(1)
+		t.srv.log.Debug("engine.io handshake refused", "sessions", n, "max", t.srv.cfg.SocketIO.MaxSessions)
+		return nil, errTooManySessions
+	}
 	t.sessions[s.sid] = s
 	t.mu.Unlock()
-	// A session must join a namespace promptly, as the official server requires.
+	cfg := t.srv.cfg.SocketIO
 	s.mu.Lock()
-	s.connectTimer = t.srv.clock.AfterFunc(t.srv.cfg.SocketIO.ConnectTimeout, func() {
+	s.connectTimer = t.srv.clock.AfterFunc(cfg.ConnectTimeout, func() {
 		if !s.joined.Load() {
 			s.close("no CONNECT within the connect timeout")
 		}
 	})
+	if polling {
+		s.unusedTimer = t.srv.clock.AfterFunc(cfg.HandshakeTimeout, func() {
+			if !s.touched.Load() {
+				s.close("no request within the handshake timeout")
+			}
+		})
+	}
 	s.mu.Unlock()
 	if !t.srv.goConn(s.heartbeat) {
 		s.close("server shutting down")
-		return nil
+		return nil, errShuttingDown
 	}
-	return s
+	return s, nil
+}
+
+// Sessions is how many Engine.IO sessions are open.
+func (t *socketioTransport) Sessions() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.sessions)
 }
 
 func (t *socketioTransport) handshake(s *eioSession, upgrades []string) wire.EIOPacket {

@@ -2,26 +2,30 @@ package servers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
 // openWebSocket answers a handshake made directly over WebSocket.
+// The session is made first, so a handshake over the cap gets the HTTP
+// refusal a polling handshake gets.
 func (t *socketioTransport) openWebSocket(w http.ResponseWriter, r *http.Request) {
+	s, err := t.newSession(false)
+	if err != nil {
+		t.refuseSession(w, err)
+		return
+	}
 	conn, err := t.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.close("websocket upgrade failed: " + err.Error())
 		return
 	}
 	conn.SetReadLimit(int64(t.srv.cfg.SocketIO.MaxPayload))
-	s := t.newSession()
-	if s == nil {
-		closeNow(conn, websocket.CloseGoingAway, "server is shutting down", t.srv.cfg.WriteTimeout)
-		conn.Close()
-		return
-	}
 	s.mu.Lock()
 	s.ws = conn
 	close(s.upgraded)
@@ -97,24 +101,47 @@ func (s *eioSession) runWebSocket(conn *websocket.Conn) {
 	}
 }
 
+// readWebSocket handles the client's packets until the socket or the session
+// ends. A packet that breaks the protocol closes the socket with the code
+// that says why (see wsCloseCode), never 1000.
 func (s *eioSession) readWebSocket(conn *websocket.Conn) {
 	for {
 		kind, msg, err := conn.ReadMessage()
 		if err != nil {
+			// gorilla has sent 1002 or 1009 itself for what it rejects.
 			s.close("read: " + err.Error())
 			return
 		}
 		p := wire.EIOPacket{Type: wire.EIOMessage, Data: msg, Binary: true}
 		if kind == websocket.TextMessage {
+			if !utf8.Valid(msg) {
+				s.closeWith(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text frame")
+				return
+			}
 			if p, err = wire.ParseEIOText(msg); err != nil {
-				s.close(err.Error())
+				s.closeWith(wsCloseCode(err), err.Error())
 				return
 			}
 		}
 		if err := s.handle(p); err != nil {
-			s.close(err.Error())
+			s.closeWith(wsCloseCode(err), err.Error())
 			return
 		}
+	}
+}
+
+// wsCloseCode is the close code for a client packet handle refused: 1007 for
+// one that does not parse (as /publish answers garbage), 1003 for binary data
+// no binary packet announced, 1002 for a packet the protocol does not allow
+// there.
+func wsCloseCode(err error) int {
+	switch {
+	case errors.Is(err, wire.ErrEIOPacket), errors.Is(err, wire.ErrSIOPacket):
+		return websocket.CloseInvalidFramePayloadData
+	case errors.Is(err, errUnexpectedBinary):
+		return websocket.CloseUnsupportedData
+	default:
+		return websocket.CloseProtocolError
 	}
 }
 
@@ -122,36 +149,56 @@ func (s *eioSession) readWebSocket(conn *websocket.Conn) {
 // once for every session, until the session closes.
 func (s *eioSession) writeWebSocket(conn *websocket.Conn, readerDone <-chan struct{}) {
 	defer func() {
-		code := websocket.CloseNormalClosure
+		code, reason := websocket.CloseGoingAway, ""
 		select {
 		case <-s.t.srv.done:
-			code = websocket.CloseGoingAway
 		default:
+			code = websocket.CloseNormalClosure
+			select {
+			case <-s.closed:
+				if code = s.endCode; code != websocket.CloseNormalClosure {
+					reason = s.endReason
+				}
+			default:
+			}
 		}
-		closeNow(conn, code, "", time.Second)
+		closeNow(conn, code, reason, time.Second)
 		conn.Close()
 		<-readerDone
 	}()
 	for {
-		for _, it := range s.collect(context.Background()) {
-			p := packet(it)
-			if p.Type == wire.EIOClose && !p.Binary {
-				return // Engine.IO closes a WebSocket by closing the socket
-			}
-			_ = conn.SetWriteDeadline(time.Now().Add(s.t.srv.cfg.WriteTimeout))
-			var err error
-			if it.msg != nil {
-				var pm *websocket.PreparedMessage
-				if pm, err = it.msg.SocketIOFrame(); err == nil {
-					err = conn.WritePreparedMessage(pm)
-				}
-			} else {
-				err = writeEIOFrame(conn, p)
-			}
-			if err != nil {
-				s.close("write: " + err.Error())
-				return
-			}
+		batch := s.collect(context.Background())
+		if !s.writeBatch(conn, batch) {
+			return
 		}
 	}
+}
+
+// writeBatch writes one batch, broadcasts as frames prepared once for every
+// session. It reports false once the session is over: a close packet (Engine.IO
+// closes a WebSocket by closing the socket) or a failed write.
+func (s *eioSession) writeBatch(conn *websocket.Conn, batch eioBatch) bool {
+	defer batch.written()
+	for _, it := range batch.items {
+		p := packet(it)
+		if p.Type == wire.EIOClose && !p.Binary {
+			return false
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(s.t.srv.cfg.WriteTimeout))
+		var err error
+		if it.msg != nil {
+			var pm *websocket.PreparedMessage
+			if pm, err = it.msg.SocketIOFrame(); err == nil {
+				err = conn.WritePreparedMessage(pm)
+			}
+		} else {
+			err = writeEIOFrame(conn, p)
+		}
+		if err != nil {
+			s.t.srv.noteWriteError(err)
+			s.close("write: " + err.Error())
+			return false
+		}
+	}
+	return true
 }

@@ -25,3 +25,30 @@ func (s *Server) PollWaiting(sid string) bool {
 	}
 	return false
 }
+
+// engineIO is the server's Engine.IO transport.
+func (s *Server) engineIO() *socketioTransport {
+	for _, t := range s.transports {
+		if sio, ok := t.(*socketioTransport); ok {
+			return sio
+		}
+	}
+	return nil
+}
+
+// EngineIOSessions is how many Engine.IO sessions are open.
+func (s *Server) EngineIOSessions() int { return s.engineIO().Sessions() }
+
+// EngineIOPending is the bytes queued for the Engine.IO session sid and not
+// yet written: its replies and its hub subscription's messages.
+func (s *Server) EngineIOPending(sid string) int64 {
+	sess := s.engineIO().lookup(sid)
+	if sess == nil {
+		return 0
+	}
+	n := sess.pending.Load()
+	if sub := sess.subscription(); sub != nil {
+		n += sub.QueuedBytes()
+	}
+	return n
+}

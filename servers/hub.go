@@ -94,7 +94,13 @@ func (m *Message) SocketIOFrame() (*websocket.PreparedMessage, error) {
 	return m.sioWS, m.sioWSErr
 }
 
-// Subscriber is one connection's bounded queue of messages to write.
+// Size is what m counts against a subscriber's byte budget: its JSON
+// envelope. The encodings a queued message pins besides (one per transport in
+// use, each about as large) grow with it, so bounding this bounds them.
+func (m *Message) Size() int64 { return int64(len(m.JSON)) }
+
+// Subscriber is one connection's queue of messages to write, bounded in
+// messages and in bytes.
 type Subscriber struct {
 	// C delivers messages in publish order.
 	C <-chan *Message
@@ -105,30 +111,65 @@ type Subscriber struct {
 	c      chan *Message
 	kicked chan struct{}
 	once   sync.Once
+	queued atomic.Int64 // bytes enqueued and not yet released
 }
 
 func (s *Subscriber) kick() { s.once.Do(func() { close(s.kicked) }) }
+
+// Release gives m's bytes back to the subscriber's byte budget. A transport
+// calls it once it has written m (or given up on it): until then m stays in
+// memory and counts as queued.
+func (s *Subscriber) Release(m *Message) { s.queued.Add(-m.Size()) }
+
+// QueuedBytes is how many bytes of messages are enqueued and not yet released.
+func (s *Subscriber) QueuedBytes() int64 { return s.queued.Load() }
+
+// reserve claims n bytes of a budget of limit. A queue holding nothing takes
+// any one message, so a message larger than the budget is still delivered to a
+// subscriber that keeps up: the bound is limit plus one message.
+func (s *Subscriber) reserve(n, limit int64) bool {
+	for {
+		q := s.queued.Load()
+		if q > 0 && q+n > limit {
+			return false
+		}
+		if s.queued.CompareAndSwap(q, q+n) {
+			return true
+		}
+	}
+}
 
 // HubStats are the hub's counters.
 type HubStats struct {
 	Subscribers int64 `json:"subscribers"`
 	Published   int64 `json:"published"`
 	Enqueued    int64 `json:"enqueued"`
-	Dropped     int64 `json:"dropped"`
-	Kicked      int64 `json:"kicked"`
+	// QueuedBytes is what every subscriber holds now, enqueued and not written.
+	QueuedBytes int64 `json:"queued_bytes"`
+	// Dropped counts messages not delivered to a slow client (hub queues and
+	// Engine.IO reply queues); OverBytes is the part of them that met a full
+	// byte budget rather than a full message count.
+	Dropped   int64 `json:"dropped"`
+	OverBytes int64 `json:"over_queue_bytes"`
+	// Kicked counts clients disconnected by the slow policy; WriteTimeouts
+	// those ended because a write to them did not finish within WriteTimeout
+	// (a client that stopped reading).
+	Kicked        int64 `json:"kicked"`
+	WriteTimeouts int64 `json:"write_timeouts"`
 }
 
 // Hub broadcasts every published message to every subscriber of every transport.
 type Hub struct {
-	queueLen int
-	policy   SlowPolicy
+	queueLen   int
+	queueBytes int64
+	policy     SlowPolicy
 
 	mu     sync.RWMutex
 	subs   map[*Subscriber]struct{}
 	closed bool
 
-	published, enqueued, dropped, kicked atomic.Int64
-	seq                                  atomic.Uint64
+	published, enqueued, dropped, overBytes, kicked, writeTimeouts atomic.Int64
+	seq                                                            atomic.Uint64
 }
 
 // NextSeq hands out the server's own sequence numbers, for messages whose
@@ -136,12 +177,16 @@ type Hub struct {
 // never collide with each other.
 func (h *Hub) NextSeq() uint64 { return h.seq.Add(1) }
 
-// NewHub returns a hub whose subscribers each queue at most queueLen messages.
-func NewHub(queueLen int, policy SlowPolicy) *Hub {
+// NewHub returns a hub whose subscribers each queue at most queueLen messages
+// and queueBytes bytes of them (plus one message, see Subscriber.reserve).
+func NewHub(queueLen int, queueBytes int64, policy SlowPolicy) *Hub {
 	if queueLen <= 0 {
 		queueLen = 1
 	}
-	return &Hub{queueLen: queueLen, policy: policy, subs: map[*Subscriber]struct{}{}}
+	if queueBytes <= 0 {
+		queueBytes = 1
+	}
+	return &Hub{queueLen: queueLen, queueBytes: queueBytes, policy: policy, subs: map[*Subscriber]struct{}{}}
 }
 
 // Subscribe adds a subscriber. It returns nil once the hub is closed.
@@ -166,20 +211,19 @@ func (h *Hub) Unsubscribe(s *Subscriber) {
 }
 
 // Publish hands m to every subscriber without blocking and applies the slow
-// policy to those whose queue is full.
+// policy to those whose queue is full, in messages or in bytes.
 func (h *Hub) Publish(m *Message) {
 	h.published.Add(1)
+	size := m.Size()
 	var slow []*Subscriber
 	h.mu.RLock()
 	for s := range h.subs {
-		select {
-		case s.c <- m:
-			h.enqueued.Add(1)
-		default:
-			h.dropped.Add(1)
-			if h.policy == SlowDisconnect {
-				slow = append(slow, s)
-			}
+		if h.enqueue(s, m, size) {
+			continue
+		}
+		h.dropped.Add(1)
+		if h.policy == SlowDisconnect {
+			slow = append(slow, s)
 		}
 	}
 	h.mu.RUnlock()
@@ -189,6 +233,39 @@ func (h *Hub) Publish(m *Message) {
 		s.kick()
 	}
 }
+
+// enqueue queues m for s if both its budgets have room.
+func (h *Hub) enqueue(s *Subscriber, m *Message, size int64) bool {
+	if !s.reserve(size, h.queueBytes) {
+		h.overBytes.Add(1)
+		return false
+	}
+	select {
+	case s.c <- m:
+		h.enqueued.Add(1)
+		return true
+	default:
+		s.queued.Add(-size)
+		return false
+	}
+}
+
+// countDropped counts a message a slow client did not get outside the hub's
+// queues (an Engine.IO reply); overBytes when a byte budget was full.
+func (h *Hub) countDropped(overBytes bool) {
+	h.dropped.Add(1)
+	if overBytes {
+		h.overBytes.Add(1)
+	}
+}
+
+// countKicked counts a client disconnected by the slow policy outside the
+// hub's queues (an Engine.IO session whose replies piled up).
+func (h *Hub) countKicked() { h.kicked.Add(1) }
+
+// countWriteTimeout counts a client ended because a write to it did not
+// finish within WriteTimeout.
+func (h *Hub) countWriteTimeout() { h.writeTimeouts.Add(1) }
 
 // Close disconnects every subscriber and refuses new ones.
 func (h *Hub) Close() {
@@ -206,12 +283,19 @@ func (h *Hub) Close() {
 func (h *Hub) Stats() HubStats {
 	h.mu.RLock()
 	n := len(h.subs)
+	var queued int64
+	for s := range h.subs {
+		queued += s.queued.Load()
+	}
 	h.mu.RUnlock()
 	return HubStats{
-		Subscribers: int64(n),
-		Published:   h.published.Load(),
-		Enqueued:    h.enqueued.Load(),
-		Dropped:     h.dropped.Load(),
-		Kicked:      h.kicked.Load(),
+		Subscribers:   int64(n),
+		Published:     h.published.Load(),
+		Enqueued:      h.enqueued.Load(),
+		QueuedBytes:   queued,
+		Dropped:       h.dropped.Load(),
+		OverBytes:     h.overBytes.Load(),
+		Kicked:        h.kicked.Load(),
+		WriteTimeouts: h.writeTimeouts.Load(),
 	}
 }

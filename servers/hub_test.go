@@ -3,6 +3,7 @@ package servers_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,14 +25,16 @@ func TestHubSlowPolicies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.policy), func(t *testing.T) {
-			hub := servers.NewHub(2, tt.policy)
+			hub := servers.NewHub(2, 1<<20, tt.policy)
 			slow := hub.Subscribe()
 			fast := hub.Subscribe()
 			for i := range 5 {
 				hub.Publish(servers.NewMessage(wire.Envelope{Seq: uint64(i + 1)}))
-				recv(t, fast.C, "fast subscriber's message") // it keeps up
+				fast.Release(recv(t, fast.C, "fast subscriber's message")) // it keeps up
 			}
-			if got := hub.Stats(); got != tt.wantStats {
+			got := hub.Stats()
+			got.QueuedBytes = 0 // TestHubByteBudget checks it
+			if got != tt.wantStats {
 				t.Fatalf("stats %+v, want %+v", got, tt.wantStats)
 			}
 			if len(slow.C) != tt.wantQueued {
@@ -62,8 +65,70 @@ func TestHubSlowPolicies(t *testing.T) {
 	}
 }
 
+// TestHubByteBudget: a queue full in bytes, though not in messages, applies
+// the slow policy as a full queue does; released bytes make room again; an
+// empty queue takes one message larger than the whole budget.
+func TestHubByteBudget(t *testing.T) {
+	msg := func(seq uint64, n int) *servers.Message {
+		return servers.NewMessage(wire.Envelope{Seq: seq, Data: strings.Repeat("x", n)})
+	}
+	size := msg(1, 1000).Size()
+	tests := []struct {
+		policy     servers.SlowPolicy
+		wantStats  servers.HubStats
+		wantKicked bool
+	}{
+		{servers.SlowDrop, servers.HubStats{Subscribers: 2, Published: 5, Enqueued: 3 + 5, QueuedBytes: 3 * size, Dropped: 2, OverBytes: 2}, false},
+		{servers.SlowDisconnect, servers.HubStats{Subscribers: 1, Published: 5, Enqueued: 3 + 5, Dropped: 1, OverBytes: 1, Kicked: 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.policy), func(t *testing.T) {
+			// Room for 3 messages in bytes, 100 by count.
+			hub := servers.NewHub(100, 3*size, tt.policy)
+			slow := hub.Subscribe()
+			fast := hub.Subscribe()
+			for i := range 5 {
+				hub.Publish(msg(uint64(i+1), 1000))
+				fast.Release(recv(t, fast.C, "fast subscriber's message"))
+			}
+			if got := hub.Stats(); got != tt.wantStats {
+				t.Fatalf("stats %+v, want %+v", got, tt.wantStats)
+			}
+			select {
+			case <-slow.Kicked:
+				if !tt.wantKicked {
+					t.Fatal("slow subscriber kicked under the drop policy")
+				}
+				return
+			default:
+				if tt.wantKicked {
+					t.Fatal("slow subscriber not kicked under the disconnect policy")
+				}
+			}
+			if got := slow.QueuedBytes(); got != 3*size {
+				t.Fatalf("slow subscriber holds %d bytes, want its budget %d", got, 3*size)
+			}
+			// Writing one message makes room for one more.
+			slow.Release(recv(t, slow.C, "slow subscriber's message"))
+			hub.Publish(msg(6, 1000))
+			fast.Release(recv(t, fast.C, "fast subscriber's message"))
+			if n := len(slow.C); n != 3 {
+				t.Fatalf("after a release the slow queue holds %d, want 3", n)
+			}
+			// An empty queue takes a message larger than the budget.
+			for len(slow.C) > 0 {
+				slow.Release(<-slow.C)
+			}
+			hub.Publish(msg(7, 10_000))
+			if m := recv(t, slow.C, "oversized message"); m.Env.Seq != 7 {
+				t.Fatalf("got seq %d, want 7", m.Env.Seq)
+			}
+		})
+	}
+}
+
 func TestHubCloseKicksAndRefuses(t *testing.T) {
-	hub := servers.NewHub(4, servers.SlowDrop)
+	hub := servers.NewHub(4, 1<<20, servers.SlowDrop)
 	s := hub.Subscribe()
 	hub.Close()
 	recv(t, s.Kicked, "kick of a subscriber of a closed hub")

@@ -3,7 +3,6 @@ package servers
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -33,17 +32,16 @@ func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !p.srv.jsonBody(w, r) {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.srv.cfg.MaxPublishBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		p.srv.hostile("publish-too-large", r, err)
-		http.Error(w, fmt.Sprintf("publish: body over %d bytes", tooLarge.Limit), http.StatusRequestEntityTooLarge)
-		return
-	case err != nil:
-		// A malformed chunked encoding, or a client gone mid-body.
-		p.srv.hostile("publish-malformed", r, err)
-		http.Error(w, "publish: read body: "+err.Error(), http.StatusBadRequest)
+	body, err := p.srv.readBody(w, r, p.srv.cfg.MaxPublishBytes)
+	if err != nil {
+		status := bodyStatus(err)
+		if status == http.StatusRequestEntityTooLarge {
+			p.srv.hostile("publish-too-large", r, err)
+		} else if status == http.StatusBadRequest {
+			// A malformed chunked encoding, or a client gone mid-body.
+			p.srv.hostile("publish-malformed", r, err)
+		}
+		http.Error(w, "publish: "+err.Error(), status)
 		return
 	}
 	m, err := p.parse(body)

@@ -44,7 +44,8 @@ type pumpItem[T any] struct {
 // transport only encodes and writes what the pump hands it.
 type pump[T any] struct {
 	done    <-chan struct{}  // the server's shutdown
-	msgs    <-chan *Message  // the hub subscription; nil when not subscribed
+	sub     *Subscriber      // the hub subscription; nil when not subscribed
+	msgs    <-chan *Message  // sub's messages
 	kicked  <-chan struct{}  // the subscription's kick; nil when not subscribed
 	control <-chan T         // the connection's own queue; nil when none
 	ended   <-chan struct{}  // closed when the connection ends on its own; nil when never
@@ -70,9 +71,27 @@ func newPump[T any](s *Server, sub *Subscriber, limit int, size func(pumpItem[T]
 
 // subscribe points the pump at sub's messages; nil unsubscribes it.
 func (p *pump[T]) subscribe(sub *Subscriber) {
-	p.msgs, p.kicked = nil, nil
+	p.sub, p.msgs, p.kicked = sub, nil, nil
 	if sub != nil {
 		p.msgs, p.kicked = sub.C, sub.Kicked
+	}
+}
+
+// written gives the hub messages of a batch back to the subscription's byte
+// budget once the transport has written them, or given up on them.
+func (p *pump[T]) written(items []pumpItem[T]) {
+	releaseAll(p.sub, items)
+}
+
+// releaseAll releases the hub messages among items from sub (nil: none).
+func releaseAll[T any](sub *Subscriber, items []pumpItem[T]) {
+	if sub == nil {
+		return
+	}
+	for _, it := range items {
+		if it.msg != nil {
+			sub.Release(it.msg)
+		}
 	}
 }
 

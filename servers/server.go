@@ -51,7 +51,7 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 		cfg:   cfg,
 		log:   log,
 		clock: clk,
-		hub:   NewHub(cfg.QueueLen, cfg.SlowPolicy),
+		hub:   NewHub(cfg.QueueLen, cfg.QueueBytes, cfg.SlowPolicy),
 		done:  make(chan struct{}),
 		mux:   http.NewServeMux(),
 		open:  newConnSet(),

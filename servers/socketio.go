@@ -2,10 +2,14 @@ package servers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pushbench/pushbench/internal/wire"
 )
+
+// errUnexpectedBinary is binary data no binary packet announced.
+var errUnexpectedBinary = errors.New("socket.io: binary data without a binary packet")
 
 // pendingBinary is a binary event or ack whose attachments are still arriving.
 type pendingBinary struct {
@@ -42,7 +46,7 @@ func (s *eioSession) socketIO(data []byte) error {
 // attachment takes one binary frame of the pending binary event.
 func (s *eioSession) attachment(b []byte) error {
 	if s.binary == nil {
-		return fmt.Errorf("socket.io: binary data without a binary packet")
+		return errUnexpectedBinary
 	}
 	s.binary.attachments = append(s.binary.attachments, b)
 	if len(s.binary.attachments) < s.binary.packet.Attachments {

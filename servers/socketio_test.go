@@ -249,6 +249,7 @@ func TestEngineIOHeartbeat(t *testing.T) {
 	t.Run("a missed pong ends the session", func(t *testing.T) {
 		_, clk, base := startClocked(t, cfg)
 		c := openPolling(t, base)
+		c.post("6") // in use, so the handshake timeout does not end it
 		clk.WaitTimer(t, cfg.SocketIO.PingInterval)
 		clk.Advance(cfg.SocketIO.PingInterval)
 		if got := c.get(); got != "2" {
@@ -269,6 +270,7 @@ func TestEngineIOConnectTimeout(t *testing.T) {
 	joined := openPolling(t, base)
 	joined.post("40")
 	idle := openPolling(t, base)
+	idle.post("6") // in use, so the handshake timeout does not end it
 	clk.Advance(cfg.SocketIO.ConnectTimeout - time.Millisecond)
 	idle.post("6")                // a noop: the session is still there just before its timeout
 	clk.Advance(time.Millisecond) // the AfterFunc runs before Advance returns

@@ -1,7 +1,10 @@
 package servers
 
 import (
+	"errors"
+	"net"
 	"net/http"
+	"os"
 	"slices"
 	"time"
 )
@@ -38,18 +41,38 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 	s.allowCORS(h, r)
 	w.WriteHeader(http.StatusOK)
 
-	buf := append([]byte(nil), sw.preamble...)
-	write := func() bool {
+	// Small frames are gathered in buf and written together; a frame as large
+	// as a batch is written as it is, so buf never grows past a batch and an
+	// idle connection keeps no copy of a large message.
+	buf := make([]byte, 0, 4<<10)
+	write := func(extra, frames [][]byte) bool {
 		if err := rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout)); err != nil && err != http.ErrNotSupported {
 			return false
 		}
-		if _, err := w.Write(buf); err != nil {
-			return false
+		var err error
+		put := func(b []byte) {
+			if err == nil && len(b) > 0 {
+				_, err = w.Write(b)
+			}
 		}
+		for _, f := range append(extra, frames...) {
+			if len(f) >= streamBatchBytes {
+				put(buf)
+				buf = buf[:0]
+				put(f)
+				continue
+			}
+			buf = append(buf, f...)
+		}
+		put(buf)
 		buf = buf[:0]
-		return rc.Flush() == nil
+		if err == nil {
+			err = rc.Flush()
+		}
+		s.noteWriteError(err)
+		return err == nil
 	}
-	if !write() {
+	if !write([][]byte{sw.preamble}, nil) {
 		return
 	}
 
@@ -60,22 +83,46 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		p.tick = t.C()
 	}
 	var items []pumpItem[struct{}]
+	var frames, extra [][]byte
 	for {
 		w := p.next(r.Context(), items)
 		if w.stop != notStopped {
 			return
 		}
+		extra = extra[:0]
 		if w.tick {
-			buf = append(buf, sw.heartbeat...)
+			extra = append(extra, sw.heartbeat)
 		}
+		frames = frames[:0]
 		for _, it := range w.items {
-			buf = append(buf, sw.frame(it.msg)...)
+			frames = append(frames, sw.frame(it.msg))
 		}
 		items = w.items
-		if !write() {
+		ok := write(extra, frames)
+		clear(frames) // keep no reference to a written message
+		p.written(w.items)
+		clear(w.items) // an idle connection pins no written message
+		if !ok {
 			return
 		}
 	}
+}
+
+// noteWriteError counts a write that hit its deadline: a client that stopped
+// reading, ended by the write timeout.
+func (s *Server) noteWriteError(err error) {
+	if isTimeout(err) {
+		s.hub.countWriteTimeout()
+	}
+}
+
+// isTimeout reports whether err is a deadline that expired.
+func isTimeout(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // allowCORS lets configured origins read the stream from another origin. By

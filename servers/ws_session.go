@@ -182,7 +182,10 @@ func (ws *wsSession) writeLoop() {
 			}
 		}
 		items = w.items
+		p.written(w.items)
+		clear(w.items) // an idle connection pins no written message
 		if err != nil {
+			ws.srv.noteWriteError(err)
 			c.Close()
 			<-ws.readDone
 			return
