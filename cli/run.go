@@ -190,14 +190,8 @@ func (o *runOptions) check() (results.Worker, error) {
 
 // scenario builds the scenario the workload flags describe.
 func (o *runOptions) scenario() (*scenarios.Scenario, error) {
-	if o.rate <= 0 || o.ramp <= 0 || o.duration <= 0 || o.conns < 1 {
-		return nil, errors.New("--rate, --ramp, --duration and --connections must be positive")
-	}
-	if o.warmup < 0 || o.payload < 0 || o.connectTO < 0 || o.drain < 0 {
-		return nil, errors.New("--warmup, --payload, --connect-timeout and --drain must not be negative")
-	}
-	if o.payload == 0 {
-		return nil, errors.New("--payload must be at least 1 byte")
+	if err := o.checkNumbers(); err != nil {
+		return nil, err
 	}
 	sc := &scenarios.Scenario{
 		Name:       o.name,
@@ -231,6 +225,32 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// checkNumbers refuses a workload flag out of its range, naming the flag and
+// the value given: the first one wrong, in the order of --help.
+func (o *runOptions) checkNumbers() error {
+	checks := []struct {
+		flag  string
+		value any
+		ok    bool
+		want  string
+	}{
+		{"--connect-timeout", o.connectTO, o.connectTO >= 0, "must not be negative"},
+		{"--connections", o.conns, o.conns >= 1, "must be at least 1"},
+		{"--drain", o.drain, o.drain >= 0, "must not be negative (0 for none)"},
+		{"--duration", o.duration, o.duration > 0, "must be positive"},
+		{"--payload", o.payload, o.payload >= 1, "must be at least 1 byte"},
+		{"--ramp", o.ramp, o.ramp > 0, "must be positive (connections opened per second)"},
+		{"--rate", o.rate, o.rate > 0, "must be positive"},
+		{"--warmup", o.warmup, o.warmup >= 0, "must not be negative (0 for none)"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			return fmt.Errorf("%s %v: %s", c.flag, c.value, c.want)
+		}
+	}
+	return nil
 }
 
 // flagOfKey names the run flag that sets a scenario key, so an error in a
