@@ -47,6 +47,8 @@ type runOptions struct {
 	worker string
 	repeat int
 	quiet  bool
+
+	allowRemote bool // --allow-remote: the target may be another machine
 }
 
 // workloadFlags may not be combined with scenario files: the file says it all.
@@ -91,6 +93,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.worker, "worker", "0/1", "this process's slice of a distributed run, as index/count")
 	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times (for pushbench compare's significance test)")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost); scenarios say target.allow_remote: true")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -138,6 +141,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			scs = append(scs, sc)
 		}
 	}
+	for _, sc := range scs {
+		if err := checkTargetLoopback(sc.Target, o.allowRemote); err != nil {
+			return usageError{scenarioError(sc, err)}
+		}
+	}
 	if o.out != "" {
 		if err := checkWritableDir(o.out); err != nil {
 			return usageError{fmt.Errorf("--out: %w", err)}
@@ -151,6 +159,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	failed := false
 	for _, sc := range scs {
+		if err := guessedPublishIsOurs(ctx, sc); err != nil {
+			return scenarioError(sc, err)
+		}
 		// Repeated runs of one scenario go into one set directory, r1, r2, ...,
 		// which pushbench compare takes as one side.
 		setDir := ""
@@ -169,6 +180,26 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errFailed
 	}
 	return nil
+}
+
+// scenarioError names the scenario file err is about, if there is one.
+func scenarioError(sc *scenarios.Scenario, err error) error {
+	if sc.File == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", sc.File, err)
+}
+
+// guessedPublishIsOurs checks, for a publishing pattern against a user's
+// server with no publish endpoint named, that the server is pushbench's, so
+// the guessed TARGET/publish is right to post to.
+func guessedPublishIsOurs(ctx context.Context, sc *scenarios.Scenario) error {
+	full := sc.WithDefaults()
+	info, _ := full.Pattern.Info()
+	if full.Target.Builtin || full.Target.Publish != "" || full.Target.URL == "" || !info.Publishes {
+		return nil
+	}
+	return checkPushbenchServer(ctx, full.Target.URL, time.Duration(full.ConnectTimeout))
 }
 
 // check validates the flags that apply with or without scenario files.
