@@ -114,9 +114,15 @@ func TestFanoutNeverPublishesToAForeignServer(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	})
 	statsAnswer := map[string]func(w http.ResponseWriter){
-		"404":        func(w http.ResponseWriter) { http.NotFound(w, nil) },
-		"html":       func(w http.ResponseWriter) { w.Header().Set("Content-Type", "text/html"); io.WriteString(w, "<html>stats</html>") },
-		"other json": func(w http.ResponseWriter) { w.Header().Set("Content-Type", "application/json"); io.WriteString(w, `{"uptime":5}`) },
+		"404": func(w http.ResponseWriter) { http.NotFound(w, nil) },
+		"html": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html>stats</html>")
+		},
+		"other json": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"uptime":5}`)
+		},
 	}
 	for name, answer := range statsAnswer {
 		t.Run(name, func(t *testing.T) {
