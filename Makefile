@@ -49,10 +49,19 @@ publish: build
 	./$(BIN) run --quiet --out results/runs/publish $(BENCH_SCENARIO)
 	./$(BIN) publish --scenario $(BENCH_SCENARIO) -o results $$(ls -d results/runs/publish/*/ | tail -n 1)
 
-## fuzz: a short fuzzing pass over every wire codec.
+## fuzz: a short fuzzing pass over every fuzz target (wire codecs, client
+## parsers, the scenario loader), FUZZTIME each, after its checked-in seed
+## corpus (testdata/fuzz/FuzzXxx/). Targets are found in the *_test.go files,
+## so a new fuzzer is fuzzed without editing this list. A crash is written to
+## testdata/fuzz/ of its package: commit it with the fix as a regression seed.
+FUZZTIME ?= 3s
 fuzz:
-	for f in FuzzSSERoundTrip FuzzSSEParser FuzzLineSplitter FuzzEnvelopeRoundTrip FuzzEIOPayloadRoundTrip FuzzSIORoundTrip FuzzChunkRoundTrip FuzzMarkerRoundTrip; do \
-		$(GO) test ./internal/wire -run '^$$' -fuzz "^$$f$$" -fuzztime 15s || exit 1; done
+	@set -e; grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sort | while IFS=: read -r file fn; do \
+		name=$${fn#func }; pkg=$$(dirname "$$file"); \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test "$$pkg" -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) >/tmp/pushbench-fuzz.$$$$.log 2>&1 || { cat /tmp/pushbench-fuzz.$$$$.log; rm -f /tmp/pushbench-fuzz.$$$$.log; exit 1; }; \
+		tail -n 1 /tmp/pushbench-fuzz.$$$$.log; rm -f /tmp/pushbench-fuzz.$$$$.log; \
+	done
 
 clean:
 	rm -rf bin

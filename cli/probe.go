@@ -22,6 +22,8 @@ type probeOptions struct {
 	messages  int
 	wait      time.Duration
 	receive   clients.Receive
+
+	allowRemote bool // --allow-remote: the URL may be another machine
 }
 
 // runProbe connects one client to an unknown server and shows what it says:
@@ -40,6 +42,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.receive.SIOEvent, "sio-event", "", "socketio: the event to show (default msg)")
 	fs.StringVar(&o.receive.SIONamespace, "sio-namespace", "", "socketio: the namespace to join (default /)")
 	sioAuth := fs.String("sio-auth", "", "socketio: the auth object of the CONNECT, as JSON")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a URL that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +65,11 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	u, err := url.Parse(target)
 	if err != nil || u.Host == "" || !slices.Contains([]string{"http", "https", "ws", "wss"}, u.Scheme) {
 		return usageError{fmt.Errorf("URL %q: want http(s):// or ws(s)://host:port/path", target)}
+	}
+	if !o.allowRemote {
+		if err := checkLoopbackURL("URL", target); err != nil {
+			return usageError{err}
+		}
 	}
 	if o.messages < 1 || o.wait <= 0 {
 		return usageError{errors.New("--messages and --wait must be positive")}

@@ -47,6 +47,8 @@ type runOptions struct {
 	worker string
 	repeat int
 	quiet  bool
+
+	allowRemote bool // --allow-remote: the target may be another machine
 }
 
 // workloadFlags may not be combined with scenario files: the file says it all.
@@ -91,6 +93,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.worker, "worker", "0/1", "this process's slice of a distributed run, as index/count")
 	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times (for pushbench compare's significance test)")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost); scenarios say target.allow_remote: true")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -138,6 +141,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			scs = append(scs, sc)
 		}
 	}
+	for _, sc := range scs {
+		if err := checkTargetLoopback(sc.Target, o.allowRemote); err != nil {
+			return usageError{scenarioError(sc, err)}
+		}
+	}
 	if o.out != "" {
 		if err := checkWritableDir(o.out); err != nil {
 			return usageError{fmt.Errorf("--out: %w", err)}
@@ -151,6 +159,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	failed := false
 	for _, sc := range scs {
+		if err := guessedPublishIsOurs(ctx, sc); err != nil {
+			return scenarioError(sc, err)
+		}
 		// Repeated runs of one scenario go into one set directory, r1, r2, ...,
 		// which pushbench compare takes as one side.
 		setDir := ""
@@ -169,6 +180,26 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errFailed
 	}
 	return nil
+}
+
+// scenarioError names the scenario file err is about, if there is one.
+func scenarioError(sc *scenarios.Scenario, err error) error {
+	if sc.File == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", sc.File, err)
+}
+
+// guessedPublishIsOurs checks, for a publishing pattern against a user's
+// server with no publish endpoint named, that the server is pushbench's, so
+// the guessed TARGET/publish is right to post to.
+func guessedPublishIsOurs(ctx context.Context, sc *scenarios.Scenario) error {
+	full := sc.WithDefaults()
+	info, _ := full.Pattern.Info()
+	if full.Target.Builtin || full.Target.Publish != "" || full.Target.URL == "" || !info.Publishes {
+		return nil
+	}
+	return checkPushbenchServer(ctx, full.Target.URL, time.Duration(full.ConnectTimeout))
 }
 
 // check validates the flags that apply with or without scenario files.
@@ -190,14 +221,8 @@ func (o *runOptions) check() (results.Worker, error) {
 
 // scenario builds the scenario the workload flags describe.
 func (o *runOptions) scenario() (*scenarios.Scenario, error) {
-	if o.rate <= 0 || o.ramp <= 0 || o.duration <= 0 || o.conns < 1 {
-		return nil, errors.New("--rate, --ramp, --duration and --connections must be positive")
-	}
-	if o.warmup < 0 || o.payload < 0 || o.connectTO < 0 || o.drain < 0 {
-		return nil, errors.New("--warmup, --payload, --connect-timeout and --drain must not be negative")
-	}
-	if o.payload == 0 {
-		return nil, errors.New("--payload must be at least 1 byte")
+	if err := o.checkNumbers(); err != nil {
+		return nil, err
 	}
 	sc := &scenarios.Scenario{
 		Name:       o.name,
@@ -231,6 +256,32 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// checkNumbers refuses a workload flag out of its range, naming the flag and
+// the value given: the first one wrong, in the order of --help.
+func (o *runOptions) checkNumbers() error {
+	checks := []struct {
+		flag  string
+		value any
+		ok    bool
+		want  string
+	}{
+		{"--connect-timeout", o.connectTO, o.connectTO >= 0, "must not be negative"},
+		{"--connections", o.conns, o.conns >= 1, "must be at least 1"},
+		{"--drain", o.drain, o.drain >= 0, "must not be negative (0 for none)"},
+		{"--duration", o.duration, o.duration > 0, "must be positive"},
+		{"--payload", o.payload, o.payload >= 1, "must be at least 1 byte"},
+		{"--ramp", o.ramp, o.ramp > 0, "must be positive (connections opened per second)"},
+		{"--rate", o.rate, o.rate > 0, "must be positive"},
+		{"--warmup", o.warmup, o.warmup >= 0, "must not be negative (0 for none)"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			return fmt.Errorf("%s %v: %s", c.flag, c.value, c.want)
+		}
+	}
+	return nil
 }
 
 // flagOfKey names the run flag that sets a scenario key, so an error in a

@@ -36,11 +36,17 @@ func (e *DialError) Error() string { return fmt.Sprintf("%s: %s: %v", e.URL, e.P
 func (e *DialError) Unwrap() error { return e.Err }
 
 // ErrorClass is the result's error class of a failed dial: "connect/<phase>"
-// for a DialError, "connect" for anything else.
+// for a DialError, "ws-close/<code>" for a WebSocket the server closed with a
+// code that is not a clean end (see WSCloseError), "connect" for anything
+// else.
 func ErrorClass(err error) string {
 	var de *DialError
 	if errors.As(err, &de) {
 		return "connect/" + de.Phase
+	}
+	var ce *WSCloseError
+	if errors.As(err, &ce) {
+		return "ws-close/" + strconv.Itoa(ce.Code)
 	}
 	return "connect"
 }
@@ -143,4 +149,59 @@ func quoteBytes(b []byte, max int) string {
 		return strconv.Quote(string(b))
 	}
 	return fmt.Sprintf("%s (%d more bytes not shown)", strconv.Quote(string(b[:max])), len(b)-max)
+}
+
+// WSCloseError is a WebSocket the server closed with a code that is not a
+// clean end (anything but 1000 and 1001): the code says why, so the error
+// names it rather than the connection reset that often follows it.
+type WSCloseError struct {
+	Code   int
+	Reason string // the close frame's text, possibly empty
+	Err    error  // the failure that revealed the close, e.g. a write reset by the peer
+}
+
+func (e *WSCloseError) Error() string {
+	s := fmt.Sprintf("server closed the WebSocket with %d (%s)", e.Code, CloseCodeMeaning(e.Code))
+	if e.Reason != "" {
+		s += ": " + strconv.Quote(e.Reason)
+	}
+	if e.Err != nil {
+		s += fmt.Sprintf(" (%v)", e.Err)
+	}
+	return s
+}
+
+func (e *WSCloseError) Unwrap() error { return e.Err }
+
+// closeCodeMeanings are the RFC 6455 §7.4.1 close codes by what they say.
+var closeCodeMeanings = map[int]string{
+	1000: "normal closure",
+	1001: "going away",
+	1002: "protocol error",
+	1003: "unsupported data",
+	1005: "no status",
+	1006: "abnormal closure",
+	1007: "invalid payload data",
+	1008: "policy violation",
+	1009: "message too big",
+	1010: "mandatory extension",
+	1011: "internal server error",
+	1012: "service restart",
+	1013: "try again later",
+	1014: "bad gateway",
+	1015: "TLS handshake",
+}
+
+// CloseCodeMeaning is what a WebSocket close code says, in a few words.
+func CloseCodeMeaning(code int) string {
+	if m, ok := closeCodeMeanings[code]; ok {
+		return m
+	}
+	switch {
+	case code >= 4000 && code <= 4999:
+		return "application-defined"
+	case code >= 3000 && code <= 3999:
+		return "registered by a library or framework"
+	}
+	return "unknown code"
 }

@@ -14,8 +14,13 @@ import (
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
-// maxPollBody bounds one long-poll response the client will buffer.
+// maxPollBody bounds one long-poll response the client will buffer, unless
+// the per-message limit (Receive.MaxMessage) is larger.
 const maxPollBody = 16 << 20
+
+// pollBodyLimit is the most one long-poll response may hold with a
+// per-message limit of maxMessage: a payload carries at least one message.
+func pollBodyLimit(maxMessage int) int { return max(maxPollBody, maxMessage) }
 
 // socketioPollingClient is a Socket.IO client over Engine.IO long-polling
 // (see socketio.go).
@@ -33,11 +38,13 @@ var (
 // protocol requires. Like a real client it has its own keep-alive connections
 // (one for GETs, one for POSTs), shared with no other simulated client.
 type sioPollConn struct {
-	http    *http.Transport
-	url     string      // with sid
-	header  http.Header // Receive.Headers, on every request
-	clock   Clock
-	session eioSession
+	http       *http.Transport
+	url        string      // with sid
+	maxBody    int         // pollBodyLimit
+	maxMessage int         // Receive.MaxMessage, per packet
+	header     http.Header // Receive.Headers, on every request
+	clock      Clock
+	session    eioSession
 
 	cancel context.CancelFunc
 	ctx    context.Context
@@ -68,7 +75,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 		rt.CloseIdleConnections()
 		return nil, tm, a.fail(phase, err)
 	}
-	body, err := pollRequest(httptrace.WithClientTrace(a.ctx, trace), rt, rcv.Headers, http.MethodGet, a.url, nil)
+	body, err := pollRequest(httptrace.WithClientTrace(a.ctx, trace), rt, rcv.Headers, http.MethodGet, a.url, nil, maxPollBody)
 	if err != nil {
 		return fail(PhaseHandshake, err)
 	}
@@ -85,6 +92,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	cctx, cancel := context.WithCancel(ctx)
 	c := &sioPollConn{
 		http: rt, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
+		maxBody: pollBodyLimit(rcv.maxMessage()), maxMessage: rcv.maxMessage(),
 		ctx: cctx, cancel: cancel, in: make(chan Frame, 256), done: make(chan struct{}),
 	}
 	c.session = newEIOSession(c, rcv)
@@ -99,8 +107,9 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 }
 
 // pollRequest makes one Engine.IO polling request with the user's headers
-// and returns its body.
-func pollRequest(ctx context.Context, rt http.RoundTripper, header http.Header, method, url string, body []byte) ([]byte, error) {
+// and returns its body, refusing one over limit bytes: cut at the limit it
+// would only fail to parse.
+func pollRequest(ctx context.Context, rt http.RoundTripper, header http.Header, method, url string, body []byte, limit int) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -118,9 +127,12 @@ func pollRequest(ctx context.Context, rt http.RoundTripper, header http.Header, 
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxPollBody))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read body: %w", method, url, err)
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("%s %s: %w", method, url, errPollTooLarge(limit))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s %s: expected 200, got %s: %.200q", method, url, resp.Status, b)
@@ -131,7 +143,7 @@ func pollRequest(ctx context.Context, rt http.RoundTripper, header http.Header, 
 // receivePoll makes one long-poll GET and hands every packet of its payload
 // to the session.
 func (c *sioPollConn) receivePoll(ctx context.Context) error {
-	body, err := pollRequest(ctx, c.http, c.header, http.MethodGet, c.url, nil)
+	body, err := pollRequest(ctx, c.http, c.header, http.MethodGet, c.url, nil, c.maxBody)
 	at := c.clock.Now()
 	if err != nil {
 		return err
@@ -142,6 +154,9 @@ func (c *sioPollConn) receivePoll(ctx context.Context) error {
 		return err
 	}
 	for _, p := range packets {
+		if len(p.Data) > c.maxMessage {
+			return errTooLarge(c.maxMessage)
+		}
 		if err := c.session.receive(ctx, p, at); err != nil {
 			return err
 		}
@@ -163,7 +178,7 @@ func (c *sioPollConn) pollLoop() {
 func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	body, err := pollRequest(ctx, c.http, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p))
+	body, err := pollRequest(ctx, c.http, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p), maxPollBody)
 	if err == nil && string(body) != "ok" {
 		err = fmt.Errorf("POST %s: expected ok, got %.80q", c.url, body)
 	}
@@ -214,4 +229,10 @@ func (c *sioPollConn) Close() error {
 	<-c.done
 	c.http.CloseIdleConnections()
 	return nil
+}
+
+// errPollTooLarge is a long-poll response over limit bytes: the connection
+// ends, and the error says so rather than what a cut body fails to parse as.
+func errPollTooLarge(limit int) error {
+	return fmt.Errorf("%w: poll response larger than %d bytes (16 MiB, or --max-message if larger)", ErrTooLarge, limit)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -29,7 +31,7 @@ func (wsClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, T
 	if err != nil {
 		return nil, tm, err
 	}
-	return &wsConn{conn: conn, clock: opts.Clock, timeout: opts.writeTimeout()}, tm, nil
+	return newWSConn(conn, opts.Clock, opts.writeTimeout()), tm, nil
 }
 
 // dialWebSocket opens a WebSocket to a.url within the connect timeout of a,
@@ -70,12 +72,33 @@ type wsConn struct {
 	clock   Clock
 	bytes   int64
 	timeout time.Duration // per write
+
+	// closed is closed once the reader saw the server's close frame
+	// (closeErr then holds it) or failed otherwise: a write that fails
+	// meanwhile waits for it to name the close code, not the reset.
+	closed    chan struct{}
+	closeOnce sync.Once
+	closeErr  atomic.Pointer[WSCloseError]
 }
+
+func newWSConn(conn *websocket.Conn, clock Clock, timeout time.Duration) *wsConn {
+	c := &wsConn{conn: conn, clock: clock, timeout: timeout, closed: make(chan struct{})}
+	answer := conn.CloseHandler()
+	conn.SetCloseHandler(func(code int, text string) error {
+		c.closeErr.Store(&WSCloseError{Code: code, Reason: text})
+		c.readerDone()
+		return answer(code, text)
+	})
+	return c
+}
+
+func (c *wsConn) readerDone() { c.closeOnce.Do(func() { close(c.closed) }) }
 
 func (c *wsConn) Read() (Frame, error) {
 	_, msg, err := c.conn.ReadMessage()
 	at := c.clock.Now()
 	if err != nil {
+		c.readerDone()
 		return Frame{}, wsReadError(err)
 	}
 	c.bytes += int64(len(msg))
@@ -83,14 +106,41 @@ func (c *wsConn) Read() (Frame, error) {
 }
 
 // wsReadError is a read error as Read reports it: a close 1000 (normal) or
-// 1001 (going away) from the server is a clean end, ErrEnded.
+// 1001 (going away) from the server is a clean end, ErrEnded; any other
+// close is a WSCloseError naming its code.
 func wsReadError(err error) error {
 	if errors.Is(err, websocket.ErrReadLimit) {
 		return fmt.Errorf("%w: %w", ErrTooLarge, err)
 	}
 	var ce *websocket.CloseError
-	if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
+	if !errors.As(err, &ce) {
+		return err
+	}
+	if ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway {
 		return fmt.Errorf("%w: websocket close %d %q", ErrEnded, ce.Code, ce.Text)
+	}
+	return &WSCloseError{Code: ce.Code, Reason: ce.Text}
+}
+
+// closeWait bounds how long a failed write waits for the reader to see the
+// server's close frame.
+const closeWait = time.Second
+
+// writeError is a failed write as Write reports it: a write reset because
+// the server closed the WebSocket (a 1009 for a message over its limit,
+// say) names the server's close code once the reader has seen it.
+func (c *wsConn) writeError(err error) error {
+	if isTimeout(err) {
+		return errNotReading(c.timeout, err)
+	}
+	wait := time.NewTimer(min(c.timeout, closeWait))
+	defer wait.Stop()
+	select {
+	case <-c.closed:
+	case <-wait.C:
+	}
+	if ce := c.closeErr.Load(); ce != nil {
+		return &WSCloseError{Code: ce.Code, Reason: ce.Reason, Err: err}
 	}
 	return err
 }
@@ -98,10 +148,7 @@ func wsReadError(err error) error {
 func (c *wsConn) Write(msg []byte) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
-		if isTimeout(err) {
-			return errNotReading(c.timeout, err)
-		}
-		return err
+		return c.writeError(err)
 	}
 	return nil
 }

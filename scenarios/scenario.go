@@ -43,9 +43,12 @@ type Target struct {
 	URL     string            `yaml:"url" json:"url,omitempty"`
 	URLs    map[string]string `yaml:"urls" json:"urls,omitempty"`
 	Publish string            `yaml:"publish" json:"publish,omitempty"`
+	// AllowRemote lets the target be another machine than this one; without
+	// it (or run's --allow-remote) pushbench loads only loopback hosts.
+	AllowRemote bool `yaml:"allow_remote" json:"allow_remote,omitempty"`
 }
 
-// UnmarshalYAML reads "builtin" or a mapping {url, urls, publish}.
+// UnmarshalYAML reads "builtin" or a mapping {url, urls, publish, allow_remote}.
 func (t *Target) UnmarshalYAML(node ast.Node) error {
 	if s, ok := node.(*ast.StringNode); ok {
 		if s.Value != "builtin" {
@@ -55,14 +58,15 @@ func (t *Target) UnmarshalYAML(node ast.Node) error {
 		return nil
 	}
 	var m struct {
-		URL     string            `yaml:"url"`
-		URLs    map[string]string `yaml:"urls"`
-		Publish string            `yaml:"publish"`
+		URL         string            `yaml:"url"`
+		URLs        map[string]string `yaml:"urls"`
+		Publish     string            `yaml:"publish"`
+		AllowRemote bool              `yaml:"allow_remote"`
 	}
 	if err := yaml.NodeToValue(node, &m, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
 		return err
 	}
-	*t = Target{URL: m.URL, URLs: m.URLs, Publish: m.Publish}
+	*t = Target{URL: m.URL, URLs: m.URLs, Publish: m.Publish, AllowRemote: m.AllowRemote}
 	return nil
 }
 

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pushbench/pushbench/scenarios"
+)
+
+// allowRemoteHint is what a refused remote target is told to do.
+const allowRemoteHint = "add --allow-remote (target.allow_remote: true in a scenario) if this server is yours to load"
+
+// isLoopbackHost reports whether host (a name or an IP, without port or
+// brackets) is this machine by definition: localhost, 127.0.0.0/8 or ::1.
+// Any other name may resolve anywhere, so it counts as remote.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkLoopbackURL refuses rawURL when its host is not loopback, naming the
+// host, the URL and the flag that allows it; what is the URL ("--target",
+// "--url sse", ...).
+func checkLoopbackURL(what, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil // the scenario check names a malformed URL
+	}
+	if host := u.Hostname(); !isLoopbackHost(host) {
+		return fmt.Errorf("%s %s: host %q is not loopback (127.0.0.0/8, ::1, localhost): pushbench loads only this machine unless told to; %s",
+			what, rawURL, host, allowRemoteHint)
+	}
+	return nil
+}
+
+// checkTargetLoopback refuses a scenario whose target, per-transport URLs or
+// publish endpoint leave this machine, unless allowed by the flag or the
+// scenario's target.allow_remote.
+func checkTargetLoopback(t scenarios.Target, allowFlag bool) error {
+	if t.Builtin || allowFlag || t.AllowRemote {
+		return nil
+	}
+	if t.URL != "" {
+		if err := checkLoopbackURL("--target", t.URL); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(t.URLs))
+	for name := range t.URLs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := checkLoopbackURL("--url "+name, t.URLs[name]); err != nil {
+			return err
+		}
+	}
+	if t.Publish != "" {
+		return checkLoopbackURL("--publish", t.Publish)
+	}
+	return nil
+}
+
+// statsShape is what pushbench's reference server answers at GET /stats;
+// both fields must be present for a server to count as one.
+type statsShape struct {
+	Subscribers *int64 `json:"subscribers"`
+	Published   *int64 `json:"published"`
+}
+
+// checkPushbenchServer makes sure a user's server whose publish endpoint
+// pushbench would guess (TARGET/publish) is a pushbench server, by its GET
+// /stats answer: pushbench never posts test messages to a foreign server it
+// was not told to post to. A server that cannot be reached passes: nothing
+// can be published there, and the run reports the failed connects.
+func checkPushbenchServer(ctx context.Context, base string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	statsURL := strings.TrimSuffix(base, "/") + "/stats"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, statsURL, nil)
+	if err != nil {
+		return nil // the scenario check names a malformed URL
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil
+		}
+		return foreignServerError(base, fmt.Sprintf("GET /stats: %v", err))
+	}
+	defer resp.Body.Close()
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusOK || mt != "application/json" {
+		return foreignServerError(base, fmt.Sprintf("GET /stats answered %s, %s", resp.Status, orNone(resp.Header.Get("Content-Type"))))
+	}
+	var s statsShape
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&s); err != nil || s.Subscribers == nil || s.Published == nil {
+		return foreignServerError(base, "GET /stats is not pushbench's (no subscribers and published counts)")
+	}
+	return nil
+}
+
+func orNone(contentType string) string {
+	if contentType == "" {
+		return "no Content-Type"
+	}
+	return contentType
+}
+
+// foreignServerError refuses to guess the publish endpoint of a server that
+// is not pushbench's.
+func foreignServerError(base, why string) error {
+	return fmt.Errorf("target %s does not look like a pushbench server (%s): pushbench will not post test messages to "+
+		"%s/publish on a server it does not know; name the publish endpoint with --publish (target.publish in a scenario), "+
+		"or use --pattern listen for a server that pushes on its own", base, why, strings.TrimSuffix(base, "/"))
+}
