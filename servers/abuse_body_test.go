@@ -23,7 +23,13 @@ func trickle(t *testing.T, addr, target string) int {
 		return -1
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n", target, addr)
+	// /publish takes only JSON (anything else is refused before the body is
+	// read); Engine.IO polling posts text/plain.
+	contentType := "text/plain"
+	if strings.HasPrefix(target, "/publish") {
+		contentType = "application/json"
+	}
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n", target, addr, contentType)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

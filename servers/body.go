@@ -33,7 +33,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, max int64) ([]
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, fmt.Errorf("body larger than %d bytes: %w", max, err)
+		return nil, fmt.Errorf("body over %d bytes: %w", max, err)
 	case isTimeout(err):
 		s.hostile("slow-body", r, fmt.Errorf("cut at the body timeout %s: %w", s.cfg.BodyTimeout, err))
 		return nil, fmt.Errorf("%w (%v)", errBodyTimeout, s.cfg.BodyTimeout)

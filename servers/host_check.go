@@ -65,7 +65,9 @@ func (p *hostPolicy) allows(host string) bool {
 		return true
 	}
 	if ip := net.ParseIP(h); ip != nil {
-		return ip.IsLoopback() || p.anyIP
+		// 0.0.0.0 and :: as a destination reach this machine's own
+		// addresses, like loopback; a rebinding page names a domain instead.
+		return ip.IsLoopback() || ip.IsUnspecified() || p.anyIP
 	}
 	return false
 }
