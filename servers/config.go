@@ -20,6 +20,9 @@ type Config struct {
 	PayloadBytes    int           // built-in generator payload size; default 64
 	MaxPublishBytes int64         // largest publish body or message; default 1 MiB
 	ShutdownTimeout time.Duration // how long graceful shutdown waits; default 5s
+	ReplayLen       int           // broadcasts kept for SSE Last-Event-ID resume; default 4096, <0 disables
+	ReplayBytes     int64         // and at most this many bytes of them; default 16 MiB
+	ReplayFile      string        // file the replay buffer is kept in across restarts (even SIGKILL); default none
 	SocketIO        SocketIOConfig
 }
 
@@ -76,6 +79,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 5 * time.Second
+	}
+	if c.ReplayLen == 0 {
+		c.ReplayLen = 4096
+	}
+	if c.ReplayBytes <= 0 {
+		c.ReplayBytes = 16 << 20
 	}
 	if c.SocketIO.PingInterval <= 0 {
 		c.SocketIO.PingInterval = 25 * time.Second

@@ -31,6 +31,8 @@ type Server struct {
 	// no goroutine is added once Shutdown may be waiting.
 	connMu sync.Mutex
 	conns  sync.WaitGroup
+	// replay numbers, keeps and broadcasts every message (see Broadcast).
+	replay *replayLog
 }
 
 // New builds a server from cfg (defaults filled in) logging to log.
@@ -47,6 +49,7 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 		done:  make(chan struct{}),
 		mux:   http.NewServeMux(),
 	}
+	s.replay = newReplayLog(cfg, s.hub, clk.Now(), log)
 	for _, t := range []HTTPTransport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)} {
 		s.transports = append(s.transports, t)
 		s.mux.Handle(t.Pattern(), t)
@@ -83,6 +86,14 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 // (WebSockets get close 1001), stops the listener transports, and returns
 // within ShutdownTimeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := s.replay.open(); err != nil {
+		return err
+	}
+	defer func() {
+		if err := s.replay.close(); err != nil {
+			s.log.Error("close replay file", "err", err)
+		}
+	}()
 	hs := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -16,6 +16,14 @@ type streamWriter struct {
 	preamble    []byte // written once after the headers
 	heartbeat   []byte
 	frame       func(*Message) []byte
+	// resume, when set, subscribes the stream after the headers, first
+	// writing what the client missed through emit (SSE Last-Event-ID); it
+	// returns the subscription (nil ends the stream) and the last id it
+	// wrote, so live messages up to that id are skipped.
+	resume func(r *http.Request, emit func([]byte) bool) (*Subscriber, uint64)
+	// closingStatus answers a stream request that comes during shutdown;
+	// zero means 503 (SSE answers 204: browsers stop reconnecting).
+	closingStatus int
 }
 
 // serveStream subscribes the request to the hub and writes each message as it
@@ -23,12 +31,14 @@ type streamWriter struct {
 // down, or the hub drops the subscriber for being slow.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWriter) {
 	rc := http.NewResponseController(w)
-	sub := s.hub.Subscribe()
-	if sub == nil {
-		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+	var sub *Subscriber
+	if sw.resume == nil {
+		sub = s.hub.Subscribe()
+	}
+	if sub == nil && (sw.resume == nil || s.shuttingDown()) {
+		s.refuseStream(w, sw.closingStatus)
 		return
 	}
-	defer s.hub.Unsubscribe(sub)
 
 	h := w.Header()
 	h.Set("Content-Type", sw.contentType)
@@ -52,6 +62,14 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 	if !write() {
 		return
 	}
+	var through uint64
+	if sw.resume != nil {
+		sub, through = sw.resume(r, func(b []byte) bool { buf = append(buf, b...); return write() })
+		if sub == nil {
+			return
+		}
+	}
+	defer s.hub.Unsubscribe(sub)
 
 	p := newPump(s, sub, streamBatchBytes, func(it pumpItem[struct{}]) int { return len(sw.frame(it.msg)) })
 	if s.cfg.Heartbeat > 0 {
@@ -69,6 +87,9 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 			buf = append(buf, sw.heartbeat...)
 		}
 		for _, it := range w.items {
+			if it.msg.ID != 0 && it.msg.ID <= through {
+				continue // already replayed
+			}
 			buf = append(buf, sw.frame(it.msg)...)
 		}
 		items = w.items
