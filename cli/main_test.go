@@ -45,6 +45,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"url for unknown transport", []string{"run", "--url", "mqtt=http://x"}, `unknown transport "mqtt"`},
 		{"serve bad policy", []string{"serve", "--slow-policy", "block"}, `policy "block"`},
 		{"serve bad log level", []string{"serve", "--log-level", "loud"}, `log level "loud"`},
+		{"serve negative replay", []string{"serve", "--replay", "-1"}, "--replay -1: want 0 (off) or more"},
+		{"serve zero replay bytes", []string{"serve", "--replay-bytes", "0"}, "--replay-bytes 0: want a positive size"},
 		{"report nothing", []string{"report"}, "name at least one"},
 		{"merge without -o", []string{"merge", "a", "b"}, "-o OUT is required"},
 		{"merge one", []string{"merge", "-o", "x", "a"}, "at least two"},

@@ -29,15 +29,24 @@ func lastEventID(r *http.Request) (id string, ok bool) {
 	return id, id != ""
 }
 
-// resumeSSE subscribes an SSE request, first writing through emit every
-// buffered event after its Last-Event-ID, preceded by a pushbench-gap event
-// when some are gone. It returns the subscription (nil: the stream must end)
-// and the last id written, so live messages up to it can be skipped.
-func (s *Server) resumeSSE(r *http.Request, emit func([]byte) bool) (*Subscriber, uint64) {
+// resumeSSE is the SSE stream's resume hook: nil for a request without a
+// Last-Event-ID, which is subscribed before its headers like any stream.
+func (s *Server) resumeSSE(r *http.Request) func(emit func([]byte) bool) (*Subscriber, uint64) {
 	text, ok := lastEventID(r)
 	if !ok {
-		return s.hub.Subscribe(), 0
+		return nil
 	}
+	return func(emit func([]byte) bool) (*Subscriber, uint64) { return s.replaySSE(text, emit) }
+}
+
+// replaySSE subscribes a resuming SSE request, first writing through emit
+// every buffered event after its Last-Event-ID text, preceded by a
+// pushbench-gap event when some are gone. It returns the subscription (nil:
+// the stream must end) and the last id written, so live messages up to it can
+// be skipped. It catches up from the buffer in rounds and subscribes only
+// for the last few messages, so a long replay never fills the subscriber
+// queue; anything published meanwhile is in the buffer.
+func (s *Server) replaySSE(text string, emit func([]byte) bool) (*Subscriber, uint64) {
 	pos, err := strconv.ParseUint(text, 10, 64)
 	known := err == nil
 	var out []byte

@@ -16,11 +16,12 @@ type streamWriter struct {
 	preamble    []byte // written once after the headers
 	heartbeat   []byte
 	frame       func(*Message) []byte
-	// resume, when set, subscribes the stream after the headers, first
-	// writing what the client missed through emit (SSE Last-Event-ID); it
-	// returns the subscription (nil ends the stream) and the last id it
-	// wrote, so live messages up to that id are skipped.
-	resume func(r *http.Request, emit func([]byte) bool) (*Subscriber, uint64)
+	// resume, when set, returns for a request that resumes (SSE
+	// Last-Event-ID) what subscribes it after the headers: that writes what
+	// the client missed through emit and returns the subscription (nil ends
+	// the stream) and the last id it wrote, so live messages up to that id
+	// are skipped. Other requests (nil) are subscribed before the headers.
+	resume func(r *http.Request) func(emit func([]byte) bool) (*Subscriber, uint64)
 	// closingStatus answers a stream request that comes during shutdown;
 	// zero means 503 (SSE answers 204: browsers stop reconnecting).
 	closingStatus int
@@ -32,10 +33,14 @@ type streamWriter struct {
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWriter) {
 	rc := http.NewResponseController(w)
 	var sub *Subscriber
-	if sw.resume == nil {
+	var resume func(emit func([]byte) bool) (*Subscriber, uint64)
+	if sw.resume != nil {
+		resume = sw.resume(r)
+	}
+	if resume == nil {
 		sub = s.hub.Subscribe()
 	}
-	if sub == nil && (sw.resume == nil || s.shuttingDown()) {
+	if sub == nil && (resume == nil || s.shuttingDown()) {
 		s.refuseStream(w, sw.closingStatus)
 		return
 	}
@@ -63,8 +68,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		return
 	}
 	var through uint64
-	if sw.resume != nil {
-		sub, through = sw.resume(r, func(b []byte) bool { buf = append(buf, b...); return write() })
+	if resume != nil {
+		sub, through = resume(func(b []byte) bool { buf = append(buf, b...); return write() })
 		if sub == nil {
 			return
 		}
