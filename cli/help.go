@@ -38,6 +38,7 @@ func commandExamples(name string) []example {
 			{"the reference server on a fixed port", "pushbench serve --addr 127.0.0.1:8080"},
 			{"with a built-in generator of one message a second; watch with curl -N localhost:8080/sse", "pushbench serve --addr 127.0.0.1:8080 --rate 1"},
 			{"a server that disconnects slow subscribers instead of dropping their messages", "pushbench serve --slow-policy disconnect --queue 64"},
+			{"SSE clients resume without loss even across a kill and restart of the server", "pushbench serve --replay-file /tmp/pushbench.replay"},
 		}
 	case "validate":
 		return []example{
