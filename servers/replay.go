@@ -142,12 +142,12 @@ type replayGap struct {
 }
 
 // replayRound is one step of a resume: the gap (nil: none) and the buffered
-// messages after the client's position, the new position, and, once the
+// entries after the client's position, the new position, and, once the
 // remainder is small, the hub subscription taken in the same critical
 // section (subscribed reports the attempt; sub is nil when the hub is closed).
 type replayRound struct {
 	gap        *replayGap
-	msgs       []*Message
+	entries    []replayEntry
 	pos        uint64
 	subscribed bool
 	sub        *Subscriber
@@ -166,12 +166,12 @@ func (l *replayLog) since(pos uint64, known bool, lastEventID string, final func
 	}
 	if !known || pos > l.last || pos+1 < oldest {
 		r.gap = &replayGap{LastEventID: lastEventID, OldestID: oldest}
-		r.msgs = l.ring.all()
+		r.entries = l.ring.all()
 	} else {
-		r.msgs = l.ring.after(pos)
+		r.entries = l.ring.after(pos)
 	}
 	r.pos = l.last
-	if final(len(r.msgs)) {
+	if final(len(r.entries)) {
 		r.subscribed, r.sub = true, l.hub.Subscribe()
 	}
 	return r

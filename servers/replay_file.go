@@ -47,17 +47,17 @@ func loadReplayFile(path string, maxLine int, each func(*Message), bad func(line
 	return nil
 }
 
-// createReplayFile writes msgs to path, replacing it atomically (a new file
+// createReplayFile writes entries to path, replacing it atomically (a new file
 // renamed over the old one, so a kill mid-way leaves one or the other), and
 // returns it open for appending.
-func createReplayFile(path string, msgs []*Message) (*replayFile, error) {
+func createReplayFile(path string, entries []replayEntry) (*replayFile, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("replay file: %w", err)
 	}
 	rf := &replayFile{path: path, f: tmp, w: bufio.NewWriterSize(tmp, 64<<10)}
-	for _, m := range msgs {
-		rf.scratch = appendReplayRecord(rf.scratch[:0], m.ID, m.JSON)
+	for _, e := range entries {
+		rf.scratch = appendReplayRecord(rf.scratch[:0], e.id, e.json)
 		if _, err := rf.w.Write(rf.scratch); err != nil {
 			return nil, rf.abandon(tmp, err)
 		}

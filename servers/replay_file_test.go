@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,10 +35,14 @@ func publishN(l *replayLog, from, n int) {
 	}
 }
 
-func seqs(msgs []*Message) []uint64 {
-	out := make([]uint64, len(msgs))
-	for i, m := range msgs {
-		out[i] = m.Env.Seq
+func seqs(entries []replayEntry) []uint64 {
+	out := make([]uint64, len(entries))
+	for i, e := range entries {
+		env, err := wire.DecodeEnvelope(e.json)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = env.Seq
 	}
 	return out
 }
@@ -69,9 +74,9 @@ func TestReplayFileSurvivesAHardStop(t *testing.T) {
 	if second.last != lastID || second.ring.newest() != lastID {
 		t.Fatalf("last id %d, newest %d, want %d", second.last, second.ring.newest(), lastID)
 	}
-	for i, m := range second.ring.all() {
-		if m.ID != lastID-9+uint64(i) || !strings.HasPrefix(string(m.SSEFrame()), "id: ") {
-			t.Fatalf("message %d: id %d frame %q", i, m.ID, m.SSEFrame())
+	for i, e := range second.ring.all() {
+		if e.id != lastID-9+uint64(i) || !strings.HasPrefix(string(e.sse), "id: "+idString(e.id)+"\n") {
+			t.Fatalf("message %d: id %d frame %q", i, e.id, e.sse)
 		}
 	}
 	publishN(second, 26, 1)
@@ -163,3 +168,5 @@ func TestReplayFileInMissingDirectoryFails(t *testing.T) {
 		t.Fatalf("open: %v, want a replay file error", err)
 	}
 }
+
+func idString(id uint64) string { return strconv.FormatUint(id, 10) }

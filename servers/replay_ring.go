@@ -2,10 +2,10 @@ package servers
 
 import "sort"
 
-// replayEntryOverhead is what one buffered message costs besides its
-// encodings: the Message struct, its once-guards and the ring slot. It keeps
-// the byte bound honest for tiny messages.
-const replayEntryOverhead = 256
+// replayEntryOverhead is what one buffered message costs besides its two
+// encodings: the ring slot and the slices' allocation rounding. It keeps the
+// byte bound honest for tiny messages.
+const replayEntryOverhead = 128
 
 // replayRing keeps the most recent broadcast messages, in id order, bounded
 // both by count and by bytes; the oldest are evicted first. It is not safe
@@ -18,19 +18,24 @@ type replayRing struct {
 	bytes    int64
 }
 
+// replayEntry is a buffered message: only what a replay and the replay file
+// need, so the other transports' encodings of the message are not kept.
 type replayEntry struct {
-	msg  *Message
+	id   uint64
+	json []byte // the envelope, for the replay file
+	sse  []byte // the SSE frame, for a replay
 	size int64
+}
+
+// newReplayEntry is the entry of m, whose ID is set.
+func newReplayEntry(m *Message) replayEntry {
+	e := replayEntry{id: m.ID, json: m.JSON, sse: m.SSEFrame()}
+	e.size = int64(len(e.json)+len(e.sse)) + replayEntryOverhead
+	return e
 }
 
 func newReplayRing(maxLen int, maxBytes int64) *replayRing {
 	return &replayRing{maxLen: maxLen, maxBytes: maxBytes}
-}
-
-// replaySize is what m counts against the ring's byte bound: its JSON, its
-// SSE frame (both kept while buffered) and the fixed overhead.
-func replaySize(m *Message) int64 {
-	return int64(len(m.JSON)+len(m.SSEFrame())) + replayEntryOverhead
 }
 
 // push appends m (whose ID must exceed every buffered one) and evicts the
@@ -40,7 +45,7 @@ func (r *replayRing) push(m *Message) {
 	if r.maxLen <= 0 || r.maxBytes <= 0 {
 		return
 	}
-	e := replayEntry{msg: m, size: replaySize(m)}
+	e := newReplayEntry(m)
 	r.entries = append(r.entries, e)
 	r.bytes += e.size
 	for r.len() > r.maxLen || r.bytes > r.maxBytes {
@@ -64,28 +69,24 @@ func (r *replayRing) oldest() uint64 {
 	if r.len() == 0 {
 		return 0
 	}
-	return r.entries[r.head].msg.ID
+	return r.entries[r.head].id
 }
 
-// after returns the buffered messages whose id exceeds id, oldest first, as
+// after returns the buffered entries whose id exceeds id, oldest first, as
 // a new slice.
-func (r *replayRing) after(id uint64) []*Message {
+func (r *replayRing) after(id uint64) []replayEntry {
 	live := r.entries[r.head:]
-	i := sort.Search(len(live), func(i int) bool { return live[i].msg.ID > id })
-	out := make([]*Message, 0, len(live)-i)
-	for _, e := range live[i:] {
-		out = append(out, e.msg)
-	}
-	return out
+	i := sort.Search(len(live), func(i int) bool { return live[i].id > id })
+	return append([]replayEntry(nil), live[i:]...)
 }
 
-// all returns every buffered message, oldest first.
-func (r *replayRing) all() []*Message { return r.after(0) }
+// all returns every buffered entry, oldest first.
+func (r *replayRing) all() []replayEntry { return r.after(0) }
 
 // newest is the id of the newest buffered message, 0 when empty.
 func (r *replayRing) newest() uint64 {
 	if r.len() == 0 {
 		return 0
 	}
-	return r.entries[len(r.entries)-1].msg.ID
+	return r.entries[len(r.entries)-1].id
 }

@@ -14,16 +14,16 @@ func ringMessage(id uint64, n int) *Message {
 	return m
 }
 
-func ringIDs(msgs []*Message) []uint64 {
-	ids := make([]uint64, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
+func ringIDs(entries []replayEntry) []uint64 {
+	ids := make([]uint64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.id
 	}
 	return ids
 }
 
 func TestReplayRingBounds(t *testing.T) {
-	one := replaySize(ringMessage(1, 10)) // ids 1-9; ids 10+ are a byte larger
+	one := newReplayEntry(ringMessage(1, 10)).size // ids 1-9; ids 10+ are a byte larger
 	tests := []struct {
 		name     string
 		maxLen   int
@@ -50,7 +50,7 @@ func TestReplayRingBounds(t *testing.T) {
 			}
 			var wantBytes int64
 			for _, id := range tt.wantIDs {
-				wantBytes += replaySize(ringMessage(id, tt.size))
+				wantBytes += newReplayEntry(ringMessage(id, tt.size)).size
 			}
 			if r.bytes != wantBytes {
 				t.Fatalf("bytes %d, want %d", r.bytes, wantBytes)

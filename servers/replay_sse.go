@@ -56,8 +56,8 @@ func (s *Server) replaySSE(text string, emit func([]byte) bool) (*Subscriber, ui
 			// The oldest id is a positive decimal, so this cannot fail.
 			out, _ = wire.AppendSSEGap(out, wire.SSEGap{LastEventID: rd.gap.LastEventID, OldestID: strconv.FormatUint(rd.gap.OldestID, 10)})
 		}
-		for _, m := range rd.msgs {
-			out = append(out, m.SSEFrame()...)
+		for _, e := range rd.entries {
+			out = append(out, e.sse...)
 			if len(out) >= streamBatchBytes {
 				if !emit(out) {
 					return s.unsubscribeNil(rd.sub), 0

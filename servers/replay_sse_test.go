@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -319,4 +321,27 @@ func TestSSEResumeBacklogLargerThanTheQueue(t *testing.T) {
 	if st := srv.Hub().Stats(); st.Dropped != 0 {
 		t.Fatalf("hub dropped %d messages", st.Dropped)
 	}
+}
+
+// TestReplayBufferMemoryIsBounded: 32 MiB of broadcasts through a buffer of
+// 1 MiB leave the heap at most a few MiB larger (generous: the bound is what
+// matters, not the figure).
+func TestReplayBufferMemoryIsBounded(t *testing.T) {
+	srv, _ := start(t, servers.Config{ReplayLen: 1 << 20, ReplayBytes: 1 << 20})
+	payload := strings.Repeat("p", 8<<10)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	for n := uint64(1); n <= 4096; n++ {
+		srv.Broadcast(servers.NewMessage(wire.Envelope{Seq: n, TS: 1, Data: payload}))
+	}
+	after := heap()
+	if after > before && after-before > 8<<20 {
+		t.Fatalf("heap grew %d KiB for a 1 MiB replay buffer", (after-before)>>10)
+	}
+	t.Logf("heap growth %d KiB for 32 MiB broadcast through a 1 MiB buffer", (int64(after)-int64(before))>>10)
 }

@@ -44,6 +44,11 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		s.refuseStream(w, sw.closingStatus)
 		return
 	}
+	defer func() {
+		if sub != nil {
+			s.hub.Unsubscribe(sub)
+		}
+	}()
 
 	h := w.Header()
 	h.Set("Content-Type", sw.contentType)
@@ -74,7 +79,6 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 			return
 		}
 	}
-	defer s.hub.Unsubscribe(sub)
 
 	p := newPump(s, sub, streamBatchBytes, func(it pumpItem[struct{}]) int { return len(sw.frame(it.msg)) })
 	if s.cfg.Heartbeat > 0 {
