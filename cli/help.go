@@ -41,6 +41,7 @@ func commandExamples(name string) []example {
 			{"on every interface: publishing needs the token (from the environment, so it stays out of ps), Host may also be bench.lan",
 				"PUSHBENCH_PUBLISH_TOKEN=s3cret pushbench serve --addr :8080 --allowed-hosts bench.lan"},
 			{"publish to it", "curl -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/json' -d '{\"data\":\"hi\"}' http://bench.lan:8080/publish"},
+			{"SSE clients resume without loss even across a kill and restart of the server", "pushbench serve --replay-file /tmp/pushbench.replay"},
 		}
 	case "validate":
 		return []example{

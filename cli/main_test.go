@@ -51,6 +51,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"serve negative queue bytes", []string{"serve", "--queue-bytes", "-1"}, "--queue-bytes -1: must not be negative"},
 		{"serve negative body timeout", []string{"serve", "--body-timeout", "-1s"}, "--body-timeout -1s: must not be negative"},
 		{"serve negative rate", []string{"serve", "--rate", "-3"}, "--rate -3: must not be negative"},
+		{"serve negative replay", []string{"serve", "--replay", "-1"}, "--replay -1: want 0 (off) or more"},
+		{"serve zero replay bytes", []string{"serve", "--replay-bytes", "0"}, "--replay-bytes 0: want a positive size"},
 		{"report nothing", []string{"report"}, "name at least one"},
 		{"merge without -o", []string{"merge", "a", "b"}, "-o OUT is required"},
 		{"merge one", []string{"merge", "-o", "x", "a"}, "at least two"},

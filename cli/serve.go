@@ -43,6 +43,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&o.cfg.Rate, "rate", d.Rate, "built-in generator: broadcasts per second to every client (0: off)")
 	fs.IntVar(&o.cfg.PayloadBytes, "payload", d.PayloadBytes, "built-in generator: payload bytes per message")
 	fs.DurationVar(&o.cfg.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long graceful shutdown waits")
+	fs.IntVar(&o.cfg.ReplayLen, "replay", d.ReplayLen, "messages kept for SSE clients that resume with Last-Event-ID (0: none, resuming clients get a pushbench-gap event)")
+	fs.Int64Var(&o.cfg.ReplayBytes, "replay-bytes", d.ReplayBytes, "bytes kept for SSE resume; the oldest messages go first when either bound is reached")
+	fs.StringVar(&o.cfg.ReplayFile, "replay-file", "", "keep the replay buffer in this file too, so a killed and restarted server resumes SSE clients without loss")
 	fs.DurationVar(&o.cfg.SocketIO.PingInterval, "sio-ping-interval", d.SocketIO.PingInterval, "Engine.IO ping interval")
 	fs.DurationVar(&o.cfg.SocketIO.PingTimeout, "sio-ping-timeout", d.SocketIO.PingTimeout, "Engine.IO: close a session whose pong takes longer")
 	fs.IntVar(&o.cfg.SocketIO.MaxSessions, "sio-max-sessions", d.SocketIO.MaxSessions, "Engine.IO sessions open at most; more handshakes are refused 503")
@@ -74,6 +77,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.cfg.CORSOrigins, o.cfg.WSOrigins, o.cfg.AllowedHosts = cors, wsOrigins, allowedHosts
 	if o.cfg.PublishToken == "" {
 		o.cfg.PublishToken = os.Getenv(publishTokenEnv)
+	}
+	switch {
+	case o.cfg.ReplayLen < 0:
+		return usageError{fmt.Errorf("--replay %d: want 0 (off) or more messages", o.cfg.ReplayLen)}
+	case o.cfg.ReplayLen == 0:
+		o.cfg.ReplayLen = -1 // Config's zero means the default
+	}
+	if o.cfg.ReplayBytes <= 0 {
+		return usageError{fmt.Errorf("--replay-bytes %d: want a positive size", o.cfg.ReplayBytes)}
 	}
 	for name := range namespaces {
 		if !strings.HasPrefix(name, "/") || name == "/" {

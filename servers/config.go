@@ -34,6 +34,9 @@ type Config struct {
 	// AllowedHosts are Host header names accepted besides loopback names and
 	// the listen address (DNS-rebinding defence); "*" accepts any. Default none.
 	AllowedHosts []string
+	ReplayLen    int    // broadcasts kept for SSE Last-Event-ID resume; default 4096, <0 disables
+	ReplayBytes  int64  // and at most this many bytes of them; default 16 MiB
+	ReplayFile   string // file the replay buffer is kept in across restarts (even SIGKILL); default none
 	SocketIO     SocketIOConfig
 }
 
@@ -100,6 +103,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 5 * time.Second
+	}
+	if c.ReplayLen == 0 {
+		c.ReplayLen = 4096
+	}
+	if c.ReplayBytes <= 0 {
+		c.ReplayBytes = 16 << 20
 	}
 	if c.SocketIO.PingInterval <= 0 {
 		c.SocketIO.PingInterval = 25 * time.Second

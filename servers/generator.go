@@ -25,6 +25,6 @@ func (s *Server) generate(ctx context.Context) {
 			return
 		case <-t.C():
 		}
-		s.hub.Publish(NewMessage(wire.Envelope{Seq: s.hub.NextSeq(), TS: at.UnixNano(), Topic: "demo", Data: payload}))
+		s.Broadcast(NewMessage(wire.Envelope{Seq: s.hub.NextSeq(), TS: at.UnixNano(), Topic: "demo", Data: payload}))
 	}
 }

@@ -1,6 +1,7 @@
 package servers
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,9 @@ func ParseSlowPolicy(s string) (SlowPolicy, error) {
 type Message struct {
 	Env  wire.Envelope
 	JSON []byte
+	// ID is the server's event id (the SSE id: line), assigned when the
+	// message is broadcast (see replayLog); zero falls back to Env.Seq.
+	ID uint64
 
 	sseOnce   sync.Once
 	sse       []byte
@@ -58,7 +62,7 @@ func (m *Message) SSEFrame() []byte {
 	m.sseOnce.Do(func() {
 		// The JSON has no line breaks and the id is digits, so this cannot fail;
 		// the event name is checked when the message is published.
-		m.sse, _ = wire.AppendSSE(nil, wire.SSEEvent{ID: fmt.Sprint(m.Env.Seq), Type: m.Env.Event, Data: string(m.JSON)})
+		m.sse, _ = wire.AppendSSE(nil, wire.SSEEvent{ID: fmt.Sprint(cmp.Or(m.ID, m.Env.Seq)), Type: m.Env.Event, Data: string(m.JSON)})
 	})
 	return m.sse
 }

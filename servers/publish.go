@@ -50,7 +50,7 @@ func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p.srv.hub.Publish(m)
+	p.srv.Broadcast(m)
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -71,7 +71,7 @@ func (p *publishHandler) serveWebSocket(w http.ResponseWriter, r *http.Request) 
 			p.srv.hostileConn("publish-malformed", conn.RemoteAddr(), err)
 			return websocket.CloseInvalidFramePayloadData, err.Error()
 		}
-		p.srv.hub.Publish(m)
+		p.srv.Broadcast(m)
 		return 0, ""
 	})
 }
@@ -86,6 +86,9 @@ func (p *publishHandler) parse(b []byte) (*Message, error) {
 	}
 	if strings.ContainsAny(env.Event, "\r\n") {
 		return nil, errors.New("invalid envelope: event name contains a line break")
+	}
+	if env.Event == wire.SSEGapEvent {
+		return nil, fmt.Errorf("invalid envelope: event name %q is reserved for the server", env.Event)
 	}
 	if !hasSeq {
 		env.Seq = p.srv.hub.NextSeq()

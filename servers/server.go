@@ -39,6 +39,8 @@ type Server struct {
 	// no goroutine is added once Shutdown may be waiting.
 	connMu sync.Mutex
 	conns  sync.WaitGroup
+	// replay numbers, keeps and broadcasts every message (see Broadcast).
+	replay *replayLog
 }
 
 // New builds a server from cfg (defaults filled in) logging to log.
@@ -59,6 +61,7 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 	s.hostileLog = newHostileLog(log, clk)
 	s.hosts.Store(newHostPolicy([]string{cfg.Addr}, cfg.AllowedHosts))
 	s.handler = s.checkHost(s.mux)
+	s.replay = newReplayLog(cfg, s.hub, clk.Now(), log)
 	for _, t := range []HTTPTransport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)} {
 		s.transports = append(s.transports, t)
 		s.mux.Handle(t.Pattern(), t)
@@ -113,6 +116,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.hosts.Store(newHostPolicy([]string{s.cfg.Addr, ln.Addr().String()}, s.cfg.AllowedHosts))
 	ln = trackedListener{Listener: ln, set: s.open}
+	if err := s.replay.open(); err != nil {
+		return err
+	}
+	defer func() {
+		if err := s.replay.close(); err != nil {
+			s.log.Error("close replay file", "err", err)
+		}
+	}()
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -110,11 +110,13 @@ func TestStreamHeadersAndFraming(t *testing.T) {
 		path, contentType, preamble, frame string
 	}{
 		{"/chunked", "application/x-ndjson", "\n", `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n"},
-		{"/sse", "text/event-stream; charset=utf-8", "retry: 2000\n\n", "id: 5\ndata: " + `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n\n"},
+		{"/sse", "text/event-stream; charset=utf-8", "retry: 2000\n\n", "id: 1704067200000001\ndata: " + `{"seq":5,"ts":6,"topic":"t","data":"hi"}` + "\n\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			srv, base := start(t, servers.Config{})
+			// On the fake clock the server starts at 2024-01-01T00:00:00Z, so
+			// its first SSE event id is that instant in Unix microseconds + 1.
+			srv, _, base := startClocked(t, servers.Config{})
 			resp, r := openStream(t, base+tt.path, nil)
 			h := resp.Header
 			if h.Get("Content-Type") != tt.contentType || h.Get("X-Content-Type-Options") != "nosniff" ||

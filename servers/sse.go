@@ -7,7 +7,10 @@ import (
 )
 
 // sseTransport serves text/event-stream: a retry hint first, then each message
-// as an event with its seq as id, and comment heartbeats.
+// as an event with the server's event id, and comment heartbeats. A request
+// with Last-Event-ID (or ?lastEventId=) first gets what it missed from the
+// replay buffer, or a pushbench-gap event when that is gone; during shutdown
+// it gets 204, which tells an EventSource to stop reconnecting.
 type sseTransport struct{ srv *Server }
 
 func (t *sseTransport) Name() string    { return "sse" }
@@ -15,9 +18,11 @@ func (t *sseTransport) Pattern() string { return "GET /sse" }
 
 func (t *sseTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.srv.serveStream(w, r, streamWriter{
-		contentType: "text/event-stream; charset=utf-8",
-		preamble:    wire.AppendSSERetry(nil, t.srv.cfg.SSERetry.Milliseconds()),
-		heartbeat:   wire.AppendSSEComment(nil, " heartbeat"),
-		frame:       (*Message).SSEFrame,
+		contentType:   "text/event-stream; charset=utf-8",
+		preamble:      wire.AppendSSERetry(nil, t.srv.cfg.SSERetry.Milliseconds()),
+		heartbeat:     wire.AppendSSEComment(nil, " heartbeat"),
+		frame:         (*Message).SSEFrame,
+		resume:        t.srv.resumeSSE,
+		closingStatus: http.StatusNoContent,
 	})
 }

@@ -19,6 +19,15 @@ type streamWriter struct {
 	preamble    []byte // written once after the headers
 	heartbeat   []byte
 	frame       func(*Message) []byte
+	// resume, when set, returns for a request that resumes (SSE
+	// Last-Event-ID) what subscribes it after the headers: that writes what
+	// the client missed through emit and returns the subscription (nil ends
+	// the stream) and the last id it wrote, so live messages up to that id
+	// are skipped. Other requests (nil) are subscribed before the headers.
+	resume func(r *http.Request) func(emit func([]byte) bool) (*Subscriber, uint64)
+	// closingStatus answers a stream request that comes during shutdown;
+	// zero means 503 (SSE answers 204: browsers stop reconnecting).
+	closingStatus int
 }
 
 // serveStream subscribes the request to the hub and writes each message as it
@@ -26,12 +35,23 @@ type streamWriter struct {
 // down, or the hub drops the subscriber for being slow.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWriter) {
 	rc := http.NewResponseController(w)
-	sub := s.hub.Subscribe()
-	if sub == nil {
-		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+	var sub *Subscriber
+	var resume func(emit func([]byte) bool) (*Subscriber, uint64)
+	if sw.resume != nil {
+		resume = sw.resume(r)
+	}
+	if resume == nil {
+		sub = s.hub.Subscribe()
+	}
+	if sub == nil && (resume == nil || s.shuttingDown()) {
+		s.refuseStream(w, sw.closingStatus)
 		return
 	}
-	defer s.hub.Unsubscribe(sub)
+	defer func() {
+		if sub != nil {
+			s.hub.Unsubscribe(sub)
+		}
+	}()
 
 	h := w.Header()
 	h.Set("Content-Type", sw.contentType)
@@ -75,6 +95,13 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 	if !write([][]byte{sw.preamble}, nil) {
 		return
 	}
+	var through uint64
+	if resume != nil {
+		sub, through = resume(func(b []byte) bool { return write(nil, [][]byte{b}) })
+		if sub == nil {
+			return
+		}
+	}
 
 	p := newPump(s, sub, streamBatchBytes, func(it pumpItem[struct{}]) int { return len(sw.frame(it.msg)) })
 	if s.cfg.Heartbeat > 0 {
@@ -95,6 +122,9 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		}
 		frames = frames[:0]
 		for _, it := range w.items {
+			if it.msg.ID != 0 && it.msg.ID <= through {
+				continue // already replayed
+			}
 			frames = append(frames, sw.frame(it.msg))
 		}
 		items = w.items

@@ -14,6 +14,10 @@ type BuiltinOptions struct {
 	Stderr io.Writer
 	// ExtraArgs are more pushbench serve flags.
 	ExtraArgs []string
+	// ReplayFile, when set, is passed as --replay-file to the first start and
+	// to every restart, so the server keeps its SSE replay buffer on disk and
+	// SSE clients resume without loss across a kill and restart.
+	ReplayFile string
 	// StartTimeout and StopTimeout: see ProcessConfig (zero: defaults).
 	StartTimeout time.Duration
 	StopTimeout  time.Duration
@@ -22,10 +26,19 @@ type BuiltinOptions struct {
 // Builtin starts "pushbench serve" on a free loopback port and returns once it
 // has announced its address; Restart brings it back on the same port.
 func Builtin(ctx context.Context, o BuiltinOptions) (*Process, error) {
+	return Start(ctx, builtinConfig(o))
+}
+
+// builtinConfig is the command line Builtin runs and restarts.
+func builtinConfig(o BuiltinOptions) ProcessConfig {
 	args := func(addr string) []string {
-		return append([]string{"serve", "--addr", addr, "--log-level", "warn"}, o.ExtraArgs...)
+		args := []string{"serve", "--addr", addr, "--log-level", "warn"}
+		if o.ReplayFile != "" {
+			args = append(args, "--replay-file", o.ReplayFile)
+		}
+		return append(args, o.ExtraArgs...)
 	}
-	return Start(ctx, ProcessConfig{
+	return ProcessConfig{
 		Name:         "builtin server",
 		Path:         o.Executable,
 		Args:         args("127.0.0.1:0"),
@@ -33,5 +46,5 @@ func Builtin(ctx context.Context, o BuiltinOptions) (*Process, error) {
 		Stderr:       o.Stderr,
 		StartTimeout: o.StartTimeout,
 		StopTimeout:  o.StopTimeout,
-	})
+	}
 }
