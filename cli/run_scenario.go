@@ -126,7 +126,19 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	tg, err := openTarget(ctx, sc.Target, extraArgs, stderr)
+	// A builtin server the scenario kills keeps its SSE replay buffer in a
+	// file, so the restarted process resumes clients where the killed one
+	// left them, as a server with persistent history would.
+	var replayFile string
+	if sc.Target.Builtin && sc.HasFault(scenarios.FaultKill) {
+		dir, err := os.MkdirTemp("", "pushbench-replay-")
+		if err != nil {
+			return nil, fmt.Errorf("%s: replay file: %w", name, err)
+		}
+		defer os.RemoveAll(dir)
+		replayFile = filepath.Join(dir, "replay")
+	}
+	tg, err := openTarget(ctx, sc.Target, extraArgs, replayFile, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -160,9 +172,9 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 }
 
 // openTarget starts a fresh reference server as a child process for a builtin
-// target (with extraArgs, e.g. what its faults need), or names the user's
-// server.
-func openTarget(ctx context.Context, t scenarios.Target, extraArgs []string, stderr io.Writer) (target.Target, error) {
+// target (with extraArgs, e.g. what its faults need, and its replay buffer
+// kept in replayFile when set), or names the user's server.
+func openTarget(ctx context.Context, t scenarios.Target, extraArgs []string, replayFile string, stderr io.Writer) (target.Target, error) {
 	if !t.Builtin {
 		return target.NewRemote(target.URLs{Base: t.URL, Transports: t.URLs, Publish: t.Publish}), nil
 	}
@@ -170,5 +182,5 @@ func openTarget(ctx context.Context, t scenarios.Target, extraArgs []string, std
 	if err != nil {
 		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
 	}
-	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, ExtraArgs: extraArgs})
+	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, ExtraArgs: extraArgs, ReplayFile: replayFile})
 }
