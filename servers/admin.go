@@ -75,7 +75,9 @@ func (h *Hub) drop(percent float64) DropResult {
 		delete(h.subs, sub)
 	}
 	h.mu.Unlock()
+	h.adminDropped.Add(int64(len(chosen)))
 	for _, sub := range chosen {
+		sub.dropped.Store(true)
 		sub.kick()
 	}
 	return DropResult{Dropped: len(chosen), Subscribers: n}

@@ -2,6 +2,7 @@ package servers_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -70,7 +71,7 @@ func TestAdminDropClosesThatShare(t *testing.T) {
 	srv, base := start(t, servers.Config{AdminToken: "tok"})
 	var ws []*websocketConn
 	for range 4 {
-		ws = append(ws, &websocketConn{dialWS(t, wsURL(base)+"/ws", nil)})
+		ws = append(ws, &websocketConn{c: dialWS(t, wsURL(base)+"/ws", nil)})
 	}
 	var sse []*sseStream
 	for range 4 {
@@ -108,9 +109,21 @@ func TestAdminDropClosesThatShare(t *testing.T) {
 	if alive != 4 || closed != 4 {
 		t.Fatalf("%d connections still receive, %d were closed; want 4 and 4", alive, closed)
 	}
+	for _, c := range ws {
+		if c.closeCode != 0 && c.closeCode != websocket.CloseGoingAway {
+			t.Errorf("a dropped WebSocket closed with %d (%s), want 1001: a drop is not a slow client", c.closeCode, c.closeText)
+		}
+	}
+	if st := srv.Hub().Stats(); st.AdminDropped != 4 || st.Kicked != 0 {
+		t.Errorf("stats admin_dropped %d kicked %d, want 4 and 0", st.AdminDropped, st.Kicked)
+	}
 }
 
-type websocketConn struct{ c *websocket.Conn }
+type websocketConn struct {
+	c         *websocket.Conn
+	closeCode int // the server's close code, once closed
+	closeText string
+}
 
 // gotMessage reads the next message, reporting false when the server closed
 // the connection instead.
@@ -118,6 +131,10 @@ func (w *websocketConn) gotMessage(t *testing.T) bool {
 	t.Helper()
 	_ = w.c.SetReadDeadline(time.Now().Add(waitLimit))
 	_, b, err := w.c.ReadMessage()
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		w.closeCode, w.closeText = ce.Code, ce.Text
+	}
 	return err == nil && strings.Contains(string(b), "after")
 }
 

@@ -12,8 +12,8 @@ import (
 )
 
 // openPolling answers a polling handshake: a new session and its open packet.
-func (t *socketioTransport) openPolling(w http.ResponseWriter) {
-	s, err := t.newSession(true)
+func (t *socketioTransport) openPolling(w http.ResponseWriter, r *http.Request) {
+	s, err := t.newSession(true, r.RemoteAddr)
 	if err != nil {
 		t.refuseSession(w, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 
@@ -16,8 +17,9 @@ import (
 // or in the hub subscription (broadcasts); whichever transport is current
 // drains them. Incoming packets are handled one at a time under in.
 type eioSession struct {
-	t   *socketioTransport
-	sid string
+	t      *socketioTransport
+	sid    string
+	remote net.Addr // the client that made the handshake, for the hostile-input log
 
 	out       chan wire.EIOPacket
 	pending   atomic.Int64  // bytes in out and in batches not yet written
@@ -77,6 +79,9 @@ func (s *eioSession) closeWith(code int, reason string) {
 		}
 		s.mu.Unlock()
 		s.t.srv.log.Debug("engine.io session closed", "sid", s.sid, "reason", reason)
+		if code == websocket.CloseProtocolError || code == websocket.CloseInvalidFramePayloadData || code == websocket.CloseUnsupportedData {
+			s.t.srv.hostileConn("eio-protocol", s.remote, fmt.Errorf("session %s closed %d: %s", s.sid, code, reason))
+		}
 	})
 }
 
@@ -121,6 +126,9 @@ func (s *eioSession) collect(ctx context.Context) eioBatch {
 		return closePacket
 	case tooSlow:
 		s.closeWith(websocket.ClosePolicyViolation, w.stop.String())
+		return closePacket
+	case adminDrop:
+		s.closeWith(websocket.CloseGoingAway, w.stop.String())
 		return closePacket
 	}
 	return eioBatch{s: s, items: w.items, sub: sub}

@@ -77,32 +77,38 @@ func eioError(w http.ResponseWriter, status, code int, detail string) {
 
 func (t *socketioTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.srv.allowCORS(w.Header(), r)
+	// refuse answers a request the protocol does not allow, as the
+	// official server does, and notes it in the hostile-input log.
+	refuse := func(status, code int, detail string) {
+		t.srv.hostile("eio-request", r, fmt.Errorf("engine.io error %d %s", code, detail))
+		eioError(w, status, code, detail)
+	}
 	q := r.URL.Query()
 	if q.Get("EIO") != "4" {
-		eioError(w, http.StatusBadRequest, eioUnsupportedVersion, "")
+		refuse(http.StatusBadRequest, eioUnsupportedVersion, "")
 		return
 	}
 	transport := q.Get("transport")
 	if transport != "polling" && transport != "websocket" {
-		eioError(w, http.StatusBadRequest, eioUnknownTransport, "")
+		refuse(http.StatusBadRequest, eioUnknownTransport, "")
 		return
 	}
 	sid := q.Get("sid")
 	if sid == "" {
 		if r.Method != http.MethodGet {
-			eioError(w, http.StatusBadRequest, eioBadHandshakeMethod, "")
+			refuse(http.StatusBadRequest, eioBadHandshakeMethod, "")
 			return
 		}
 		if transport == "websocket" {
 			t.openWebSocket(w, r)
 		} else {
-			t.openPolling(w)
+			t.openPolling(w, r)
 		}
 		return
 	}
 	sess := t.lookup(sid)
 	if sess == nil {
-		eioError(w, http.StatusBadRequest, eioUnknownSID, "")
+		refuse(http.StatusBadRequest, eioUnknownSID, "")
 		return
 	}
 	sess.touch()
@@ -110,13 +116,13 @@ func (t *socketioTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case transport == "websocket":
 		sess.upgrade(w, r)
 	case sess.isUpgraded():
-		eioError(w, http.StatusBadRequest, eioBadRequest, "session has upgraded to websocket")
+		refuse(http.StatusBadRequest, eioBadRequest, "session has upgraded to websocket")
 	case r.Method == http.MethodGet:
 		sess.poll(w, r)
 	case r.Method == http.MethodPost:
 		sess.receivePost(w, r)
 	default:
-		eioError(w, http.StatusBadRequest, eioBadRequest, "")
+		refuse(http.StatusBadRequest, eioBadRequest, "")
 	}
 }
 
@@ -162,11 +168,12 @@ func (t *socketioTransport) refuseSession(w http.ResponseWriter, err error) {
 // ConnectTimeout, as the official server requires, and a polling one must
 // make a request within HandshakeTimeout, so a handshake flood holds its
 // sessions only that long.
-func (t *socketioTransport) newSession(polling bool) (*eioSession, error) {
+func (t *socketioTransport) newSession(polling bool, remote string) (*eioSession, error) {
 	probed, probe := context.WithCancel(context.Background())
 	s := &eioSession{
 		t:        t,
 		sid:      newSID(),
+		remote:   remoteAddr(remote),
 		out:      make(chan wire.EIOPacket, eioQueueLen),
 		room:     make(chan struct{}, 1),
 		closed:   make(chan struct{}),

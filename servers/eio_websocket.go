@@ -15,7 +15,7 @@ import (
 // The session is made first, so a handshake over the cap gets the HTTP
 // refusal a polling handshake gets.
 func (t *socketioTransport) openWebSocket(w http.ResponseWriter, r *http.Request) {
-	s, err := t.newSession(false)
+	s, err := t.newSession(false, r.RemoteAddr)
 	if err != nil {
 		t.refuseSession(w, err)
 		return

@@ -77,3 +77,10 @@ func (s *Server) hostile(kind string, r *http.Request, err error) {
 func (s *Server) hostileConn(kind string, remote net.Addr, err error) {
 	s.hostileLog.record(kind, nil, remote, err)
 }
+
+// remoteAddr is a request's RemoteAddr kept as a net.Addr for hostileConn
+// once the request itself is gone.
+type remoteAddr string
+
+func (a remoteAddr) Network() string { return "tcp" }
+func (a remoteAddr) String() string  { return string(a) }

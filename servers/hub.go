@@ -116,9 +116,16 @@ type Subscriber struct {
 	kicked chan struct{}
 	once   sync.Once
 	queued atomic.Int64 // bytes enqueued and not yet released
+	// dropped marks a kick by the admin drop endpoint (fault injection), so
+	// the connection ends as a dropped one, not as a slow one.
+	dropped atomic.Bool
 }
 
 func (s *Subscriber) kick() { s.once.Do(func() { close(s.kicked) }) }
+
+// Dropped reports whether the admin drop endpoint, not the slow policy,
+// ended the subscription.
+func (s *Subscriber) Dropped() bool { return s != nil && s.dropped.Load() }
 
 // Release gives m's bytes back to the subscriber's byte budget. A transport
 // calls it once it has written m (or given up on it): until then m stays in
@@ -160,6 +167,8 @@ type HubStats struct {
 	// (a client that stopped reading).
 	Kicked        int64 `json:"kicked"`
 	WriteTimeouts int64 `json:"write_timeouts"`
+	// AdminDropped counts connections closed by POST /admin/drop.
+	AdminDropped int64 `json:"admin_dropped"`
 }
 
 // Hub broadcasts every published message to every subscriber of every transport.
@@ -172,8 +181,8 @@ type Hub struct {
 	subs   map[*Subscriber]struct{}
 	closed bool
 
-	published, enqueued, dropped, overBytes, kicked, writeTimeouts atomic.Int64
-	seq                                                            atomic.Uint64
+	published, enqueued, dropped, overBytes, kicked, writeTimeouts, adminDropped atomic.Int64
+	seq                                                                          atomic.Uint64
 }
 
 // NextSeq hands out the server's own sequence numbers, for messages whose
@@ -301,5 +310,6 @@ func (h *Hub) Stats() HubStats {
 		OverBytes:     h.overBytes.Load(),
 		Kicked:        h.kicked.Load(),
 		WriteTimeouts: h.writeTimeouts.Load(),
+		AdminDropped:  h.adminDropped.Load(),
 	}
 }

@@ -14,6 +14,7 @@ const (
 	connEnded                // the connection's own end channel closed
 	serverClosing            // the server is shutting down
 	tooSlow                  // the hub dropped the subscriber: its queue was full
+	adminDrop                // POST /admin/drop closed the connection (fault injection)
 )
 
 func (r stopReason) String() string {
@@ -26,6 +27,8 @@ func (r stopReason) String() string {
 		return "server shutting down"
 	case tooSlow:
 		return "subscriber too slow"
+	case adminDrop:
+		return "dropped by the admin endpoint (fault injection)"
 	}
 	return "running"
 }
@@ -112,6 +115,9 @@ func (p *pump[T]) next(ctx context.Context, items []pumpItem[T]) wake[T] {
 		return w
 	case <-p.kicked:
 		w.stop = tooSlow
+		if p.sub.Dropped() {
+			w.stop = adminDrop
+		}
 		select {
 		case <-p.done:
 			w.stop = serverClosing

@@ -3,6 +3,7 @@ package servers
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,27 @@ type replayLog struct {
 	maxRecords int    // rewrite the file past this many records
 	maxBytes   int64  // or past this many bytes
 	maxLine    int    // longest record worth reading back
+
+	// resumes, gaps and replayed count SSE requests with a Last-Event-ID,
+	// the pushbench-gap events sent and the events replayed, for /stats.
+	resumes, gaps, replayed atomic.Int64
+}
+
+// ReplayStats are the replay buffer's figures in /stats.
+type ReplayStats struct {
+	Buffered int   `json:"buffered"`
+	Bytes    int64 `json:"bytes"`
+	Resumes  int64 `json:"resumes"`
+	Gaps     int64 `json:"gaps"`
+	Replayed int64 `json:"replayed"`
+}
+
+// stats reads the buffer's figures.
+func (l *replayLog) stats() ReplayStats {
+	l.mu.Lock()
+	n, b := l.ring.len(), l.ring.bytes
+	l.mu.Unlock()
+	return ReplayStats{Buffered: n, Bytes: b, Resumes: l.resumes.Load(), Gaps: l.gaps.Load(), Replayed: l.replayed.Load()}
 }
 
 // newReplayLog returns the log of a server started at now.

@@ -49,13 +49,16 @@ func (s *Server) resumeSSE(r *http.Request) func(emit func([]byte) bool) (*Subsc
 func (s *Server) replaySSE(text string, emit func([]byte) bool) (*Subscriber, uint64) {
 	pos, err := strconv.ParseUint(text, 10, 64)
 	known := err == nil
+	s.replay.resumes.Add(1)
 	var out []byte
 	for round := 1; ; round++ {
 		rd := s.replay.since(pos, known, text, func(n int) bool { return n <= resumeTail || round >= resumeRounds })
 		if rd.gap != nil {
+			s.replay.gaps.Add(1)
 			// The oldest id is a positive decimal, so this cannot fail.
 			out, _ = wire.AppendSSEGap(out, wire.SSEGap{LastEventID: rd.gap.LastEventID, OldestID: strconv.FormatUint(rd.gap.OldestID, 10)})
 		}
+		s.replay.replayed.Add(int64(len(rd.entries)))
 		for _, e := range rd.entries {
 			out = append(out, e.sse...)
 			if len(out) >= streamBatchBytes {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,7 +92,29 @@ func (s *Server) Config() Config { return s.cfg }
 
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(s.hub.Stats())
+	_ = json.NewEncoder(w).Encode(s.Stats())
+}
+
+// Stats are the server's figures as /stats serves them: the hub's counters
+// (flat, as before), the process's goroutines (a soak watches them return to
+// baseline), Engine.IO sessions, and the SSE replay buffer.
+type Stats struct {
+	HubStats
+	Goroutines  int         `json:"goroutines"`
+	EIOSessions int         `json:"eio_sessions"`
+	EIORefused  int64       `json:"eio_refused"`
+	Replay      ReplayStats `json:"replay"`
+}
+
+// Stats reads the server's figures now.
+func (s *Server) Stats() Stats {
+	st := Stats{HubStats: s.hub.Stats(), Goroutines: runtime.NumGoroutine(), Replay: s.replay.stats()}
+	for _, t := range s.transports {
+		if sio, ok := t.(*socketioTransport); ok {
+			st.EIOSessions, st.EIORefused = sio.Sessions(), sio.refused.Load()
+		}
+	}
+	return st
 }
 
 // forceCloseGrace bounds how long connection goroutines may take to end once

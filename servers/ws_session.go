@@ -3,6 +3,8 @@ package servers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -106,7 +108,16 @@ func (ws *wsSession) readLoop(onMessage func(int, []byte) (int, string)) {
 			// gorilla has already sent 1002 for protocol errors and 1009 past
 			// the read limit; a client close was answered by its close handler.
 			var ce *websocket.CloseError
-			if !errors.As(err, &ce) && !errors.Is(err, websocket.ErrReadLimit) {
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				ws.srv.hostileConn("ws-too-large", c.RemoteAddr(), err)
+			case errors.As(err, &ce):
+			default:
+				if strings.HasPrefix(err.Error(), "websocket: ") {
+					// gorilla's own protocol errors (bad opcode, RSV bits,
+					// unmasked or oversized control frames, bad close code).
+					ws.srv.hostileConn("ws-protocol", c.RemoteAddr(), err)
+				}
 				ws.requestClose(websocket.CloseGoingAway, "")
 			}
 			ws.requestClose(0, "")
@@ -115,10 +126,12 @@ func (ws *wsSession) readLoop(onMessage func(int, []byte) (int, string)) {
 		_ = c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
 		if kind == websocket.TextMessage && !utf8.Valid(data) {
 			// gorilla does not check UTF-8; RFC 6455 requires 1007.
+			ws.srv.hostileConn("ws-invalid-utf8", c.RemoteAddr(), errors.New("invalid UTF-8 in a text frame"))
 			ws.requestClose(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text frame")
 			return
 		}
 		if code, reason := onMessage(kind, data); code != 0 {
+			ws.srv.hostileConn("ws-bad-message", c.RemoteAddr(), fmt.Errorf("close %d: %s", code, reason))
 			ws.requestClose(code, reason)
 			return
 		}
@@ -163,6 +176,10 @@ func (ws *wsSession) writeLoop() {
 			return
 		case tooSlow:
 			closeNow(c, websocket.ClosePolicyViolation, "subscriber too slow", cfg.WriteTimeout)
+			ws.drainReader()
+			return
+		case adminDrop:
+			closeNow(c, websocket.CloseGoingAway, w.stop.String(), cfg.WriteTimeout)
 			ws.drainReader()
 			return
 		}
