@@ -14,17 +14,18 @@ func TestBaselineMetrics(t *testing.T) {
 	tests := []struct {
 		metric string
 		want   float64
+		unit   Unit
 	}{
-		{"generator_fd_growth", 2},        // the larger of the two workers
-		{"generator_goroutine_growth", 4}, // worker 1
-		{"generator_rss_growth", 50},      // worker 0 ended below: 0, not -10
-		{"server_fd_growth", 0},
-		{"server_rss_growth", 500},
+		{"generator_fd_growth", 2, UnitCount},        // the larger of the two workers
+		{"generator_goroutine_growth", 4, UnitCount}, // worker 1
+		{"generator_rss_growth", 50, UnitBytes},      // worker 0 ended below: 0, not -10
+		{"server_fd_growth", 0, UnitCount},
+		{"server_rss_growth", 500, UnitBytes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.metric, func(t *testing.T) {
 			got, unit, err := MetricValue(r, tt.metric)
-			if err != nil || got != tt.want || unit != UnitCount {
+			if err != nil || got != tt.want || unit != tt.unit {
 				t.Fatalf("%s = %v %v %v, want %v", tt.metric, got, unit, err, tt.want)
 			}
 		})

@@ -16,6 +16,8 @@ func FormatValue(v float64, u Unit) string {
 		return strconv.FormatFloat(100*v, 'g', 4, 64) + "%"
 	case UnitRate:
 		return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
+	case UnitBytes:
+		return FormatBytes(v)
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
@@ -44,4 +46,19 @@ func sig3(v float64) string {
 	default:
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
+}
+
+// FormatBytes writes a size in binary units with three significant digits:
+// 512B, 4.00KiB, 31.4MiB.
+func FormatBytes(v float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return strconv.FormatFloat(v, 'f', 0, 64) + "B"
+	}
+	return sig3(v) + units[i]
 }

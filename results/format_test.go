@@ -46,3 +46,14 @@ func TestFormatValue(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatBytes(t *testing.T) {
+	for _, tt := range []struct {
+		v    float64
+		want string
+	}{{0, "0B"}, {512, "512B"}, {4096, "4.00KiB"}, {31.4 * (1 << 20), "31.4MiB"}, {3 << 30, "3.00GiB"}} {
+		if got := FormatValue(tt.v, UnitBytes); got != tt.want {
+			t.Errorf("FormatValue(%v, UnitBytes) = %s, want %s", tt.v, got, tt.want)
+		}
+	}
+}

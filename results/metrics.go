@@ -11,12 +11,13 @@ import (
 type Unit int
 
 // Metric units. Durations are in nanoseconds, ratios are fractions (0.01 is
-// 1%), rates are per second.
+// 1%), rates are per second, sizes in bytes.
 const (
 	UnitCount Unit = iota
 	UnitDuration
 	UnitRatio
 	UnitRate
+	UnitBytes
 )
 
 // counterMetrics are the metrics that are not histogram statistics.
@@ -26,9 +27,9 @@ var counterMetrics = map[string]Unit{
 	"received": UnitCount, "lost": UnitCount, "duplicated": UnitCount, "out_of_order": UnitCount,
 	"errors": UnitCount, "loss_ratio": UnitRatio, "error_rate": UnitRatio,
 	"throughput": UnitRate, "conn_rate": UnitRate,
-	"server_rss_per_conn": UnitCount, "generator_rss": UnitCount,
-	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitCount,
-	"server_fd_growth": UnitCount, "server_rss_growth": UnitCount,
+	"server_rss_per_conn": UnitBytes, "generator_rss": UnitBytes,
+	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitBytes,
+	"server_fd_growth": UnitCount, "server_rss_growth": UnitBytes,
 }
 
 // histogramStats are the statistics of a histogram metric besides pNN.

@@ -143,6 +143,12 @@ func parseValue(s string, unit results.Unit) (float64, error) {
 			return 0, fmt.Errorf("want a percentage such as 0.1%% or a fraction such as 0.001")
 		}
 		return v, nil
+	case results.UnitBytes:
+		z, err := workload.ParseSize(s)
+		if err != nil {
+			return 0, fmt.Errorf("want a size such as 64MiB")
+		}
+		return float64(z), nil
 	case results.UnitRate:
 		r, err := workload.ParseRate(s)
 		if err != nil {
