@@ -38,6 +38,9 @@ type Workload struct {
 	Payload        Size      `yaml:"payload" json:"payload_bytes"`
 	ConnectTimeout Duration  `yaml:"connect_timeout" json:"connect_timeout"`
 	Drain          *Duration `yaml:"drain" json:"drain"`
+	// Reconnect, when set, redials held connections the server ends or
+	// drops before the run ends (reconnect.go); nil keeps them lost.
+	Reconnect *Reconnect `yaml:"reconnect" json:"reconnect,omitempty"`
 }
 
 // WithDefaults returns w with every unset value filled with its default.
@@ -68,6 +71,10 @@ func (w Workload) WithDefaults() Workload {
 	}
 	if w.Drain == nil {
 		w.Drain = DefaultDrain.Ptr()
+	}
+	if w.Reconnect != nil {
+		p := w.Reconnect.withDefaults()
+		w.Reconnect = &p
 	}
 	return w
 }
@@ -115,6 +122,11 @@ func (w Workload) Validate() error {
 		return bad("connect_timeout", "%s must be positive", w.ConnectTimeout)
 	case w.Payload < 0:
 		return bad("payload", "%d bytes must not be negative", w.Payload)
+	}
+	if w.Reconnect != nil {
+		if err := w.Reconnect.validate(); err != nil {
+			return err
+		}
 	}
 	if full := w.WithDefaults(); full.Pattern == Churn {
 		span := time.Duration(*full.Warmup) + time.Duration(full.Duration)
