@@ -27,6 +27,7 @@ var counterMetrics = map[string]Unit{
 	"errors": UnitCount, "loss_ratio": UnitRatio, "error_rate": UnitRatio,
 	"throughput": UnitRate, "conn_rate": UnitRate,
 	"server_rss_per_conn": UnitCount, "generator_rss": UnitCount,
+	"reconnects": UnitCount, "reconnect_failed": UnitCount, "lost_across_reconnect": UnitCount, "resume_gaps": UnitCount,
 }
 
 // histogramStats are the statistics of a histogram metric besides pNN.
@@ -127,6 +128,14 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 		return float64(c.Duplicated), unit, nil
 	case "out_of_order":
 		return float64(c.OutOfOrder), unit, nil
+	case "reconnects":
+		return float64(c.Reconnects), unit, nil
+	case "reconnect_failed":
+		return float64(c.ReconnectFailed), unit, nil
+	case "lost_across_reconnect":
+		return float64(c.LostAcrossReconnect), unit, nil
+	case "resume_gaps":
+		return float64(c.ResumeGaps), unit, nil
 	case "errors":
 		return float64(r.ErrorCount()), unit, nil
 	case "loss_ratio":
