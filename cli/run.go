@@ -37,6 +37,7 @@ type runOptions struct {
 	payload    int
 	connectTO  time.Duration
 	drain      time.Duration
+	reconnect  string
 	name       string
 
 	command []string // the command line, recorded in results
@@ -53,7 +54,7 @@ type runOptions struct {
 
 // workloadFlags may not be combined with scenario files: the file says it all.
 var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
-	"duration", "rate", "payload", "connect-timeout", "drain", "name", "publish-body", "echo-body", "timestamp", "seq",
+	"duration", "rate", "payload", "connect-timeout", "drain", "reconnect", "name", "publish-body", "echo-body", "timestamp", "seq",
 	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,6 +87,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.IntVar(&o.payload, "payload", int(workload.DefaultPayload), "payload bytes per message")
 	fs.DurationVar(&o.connectTO, "connect-timeout", time.Duration(workload.DefaultConnectTimeout), "time allowed for each connection to become ready")
 	fs.DurationVar(&o.drain, "drain", time.Duration(workload.DefaultDrain), "how long after the last send late messages still count; later ones are lost (0 for none)")
+	fs.StringVar(&o.reconnect, "reconnect", "", "redial held connections the server ends or drops: BACKOFF[,MAX_BACKOFF[,ATTEMPTS]] (e.g. 500ms,5s,10; \"on\" for 500ms,5s, jitter 0.5, no attempt limit); SSE waits the server's retry and resends Last-Event-ID (default: a lost connection stays lost)")
 	fs.StringVar(&o.name, "name", "run", "run name, used in the result directory name")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which each run's result directory is written (empty: do not save)")
 	fs.StringVar(&o.format, "format", "text", "table format on stdout: text or markdown")
@@ -238,6 +240,13 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 			ConnectTimeout: workload.Duration(o.connectTO),
 			Drain:          workload.Duration(o.drain).Ptr(),
 		},
+	}
+	if o.reconnect != "" {
+		p, err := workload.ParseReconnect(o.reconnect)
+		if err != nil {
+			return nil, fmt.Errorf("--reconnect: %w", err)
+		}
+		sc.Workload.Reconnect = &p
 	}
 	if o.target == "builtin" {
 		sc.Target.Builtin = true

@@ -37,6 +37,12 @@ type eioSession struct {
 	// connected is set once the server accepted the namespace connect; only
 	// the goroutine calling receive touches it.
 	connected bool
+	// pid and offset are connection-state recovery's session id (from the
+	// server's CONNECT answer; empty when the server does not offer
+	// recovery) and the offset of the last event (its last argument,
+	// a string, as socket.io-client reads it). A redial sends both in its
+	// CONNECT; they start from the replaced connection's (recoverFrom).
+	pid, offset string
 
 	ackMu sync.Mutex
 	ackID uint64
@@ -54,7 +60,11 @@ var errEIOClosed = fmt.Errorf("%w: engine.io close packet", ErrEnded)
 // object, if any), then calls receiveNext (which reads what the server sent
 // and feeds it to receive) until the server has answered.
 func (s *eioSession) join(ctx context.Context, receiveNext func() error) error {
-	connect := wire.SIOPacket{Type: wire.SIOConnect, Namespace: s.namespace, Data: s.auth}
+	data := s.auth
+	if s.pid != "" {
+		data = recoveryAuth(s.auth, s.pid, s.offset)
+	}
+	connect := wire.SIOPacket{Type: wire.SIOConnect, Namespace: s.namespace, Data: data}
 	if err := s.link.send(ctx, wire.EIOPacket{Type: wire.EIOMessage, Data: wire.AppendSIO(nil, connect)}); err != nil {
 		return err
 	}
@@ -64,6 +74,30 @@ func (s *eioSession) join(ctx context.Context, receiveNext func() error) error {
 		}
 	}
 	return nil
+}
+
+// recoverFrom starts the session from the connection it replaces, so its
+// CONNECT asks a server with connection-state recovery for what was missed.
+func (s *eioSession) recoverFrom(r Resume) { s.pid, s.offset = r.SIOPid, r.SIOOffset }
+
+// resumeState is what a redial after this session sends.
+func (s *eioSession) resumeState() Resume { return Resume{SIOPid: s.pid, SIOOffset: s.offset} }
+
+// recoveryAuth is the CONNECT payload of a recovering socket, as
+// socket.io-client sends it: {"pid":..,"offset":..} merged with the auth
+// object (which Receive.Validate checked is one), e.g.
+// 0{"pid":"_iPipPPxsCK3FAmaAAAB","offset":"Q8SA0eC"}.
+func recoveryAuth(auth json.RawMessage, pid, offset string) json.RawMessage {
+	obj := map[string]any{}
+	if len(auth) > 0 {
+		_ = json.Unmarshal(auth, &obj)
+	}
+	obj["pid"] = pid
+	if offset != "" {
+		obj["offset"] = offset
+	}
+	b, _ := json.Marshal(obj)
+	return b
 }
 
 // receive interprets one packet from the server whose bytes arrived at at.

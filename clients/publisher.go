@@ -73,6 +73,11 @@ type wsPublisher struct {
 }
 
 func (p *wsPublisher) Publish(msg []byte) error {
+	if closed(p.readDone) {
+		// The server closed the connection: a write could still go into
+		// the socket's buffer and be lost without an error.
+		return fmt.Errorf("publish over %s: %w", p.conn.RemoteAddr(), ErrPublisherClosed)
+	}
 	_ = p.conn.SetWriteDeadline(time.Now().Add(p.timeout))
 	if err := p.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 		if isTimeout(err) {
@@ -90,6 +95,19 @@ func (p *wsPublisher) Close() {
 		p.conn.Close()
 		<-p.readDone
 	})
+}
+
+// ErrPublisherClosed is a publish on a connection the server has closed.
+var ErrPublisherClosed = errors.New("the server closed the publisher's connection")
+
+// closed reports whether done is closed, without waiting.
+func closed(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 type httpPublisher struct {

@@ -48,6 +48,9 @@ func DialSocketIOPublisher(ctx context.Context, url, event string, opts DialOpti
 }
 
 func (p *sioPublisher) Publish(msg []byte) error {
+	if closed(p.readDone) {
+		return fmt.Errorf("publish over socket.io: %w", ErrPublisherClosed)
+	}
 	return p.conn.session.emit(context.Background(), p.event, msg)
 }
 

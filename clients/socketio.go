@@ -71,10 +71,12 @@ func (s *eioSession) inbound(data []byte) (f Frame, ok, connected bool, err erro
 	case wire.SIOConnect:
 		var ok struct {
 			SID string `json:"sid"`
+			PID string `json:"pid"` // connection-state recovery offered
 		}
 		if json.Unmarshal(p.Data, &ok) != nil || ok.SID == "" {
 			return Frame{}, false, false, fmt.Errorf("socket.io: CONNECT answer without sid: %q", data)
 		}
+		s.pid = ok.PID
 		return Frame{}, false, true, nil
 	case wire.SIOConnectError:
 		var e struct {
@@ -88,6 +90,15 @@ func (s *eioSession) inbound(data []byte) (f Frame, ok, connected bool, err erro
 		return Frame{}, false, false, fmt.Errorf("%w from namespace %s", errSIODisconnected, s.namespace)
 	case wire.SIOEvent, wire.SIOBinaryEvent:
 		name, args, err := wire.SIOEventArgs(p.Data)
+		if err == nil && s.pid != "" && len(args) > 0 {
+			// Under connection-state recovery the server appends each
+			// event's offset as its last argument, a string:
+			// 2["msg",{"seq":1},"Q8S9_6s"].
+			var offset string
+			if json.Unmarshal(args[len(args)-1], &offset) == nil {
+				s.offset = offset
+			}
+		}
 		if err != nil || name != s.event {
 			return Frame{}, false, false, nil
 		}

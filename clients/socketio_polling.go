@@ -96,6 +96,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 		ctx: cctx, cancel: cancel, in: make(chan Frame, 256), done: make(chan struct{}),
 	}
 	c.session = newEIOSession(c, rcv)
+	c.session.recoverFrom(opts.Resume)
 	if err := c.session.join(a.ctx, func() error { return c.receivePoll(a.ctx) }); err != nil {
 		cancel()
 		return fail(PhaseSIOConnect, err)
@@ -236,3 +237,7 @@ func (c *sioPollConn) Close() error {
 func errPollTooLarge(limit int) error {
 	return fmt.Errorf("%w: poll response larger than %d bytes (16 MiB, or --max-message if larger)", ErrTooLarge, limit)
 }
+
+// ResumeState is the recovery id and offset for a redial; call it once Read
+// failed (the poller, which updates them, has ended then).
+func (c *sioPollConn) ResumeState() Resume { return c.session.resumeState() }

@@ -35,6 +35,7 @@ func (socketioWSClient) Dial(ctx context.Context, endpoint string, opts DialOpti
 	tm.Phases = append(tm.Phases, Phase{histUpgrade, tm.Ready})
 	c := &sioWSConn{conn: conn, clock: opts.Clock, timeout: opts.writeTimeout()}
 	c.session = newEIOSession(c, rcv)
+	c.session.recoverFrom(opts.Resume)
 	fail := func(phase string, err error) (Conn, Timings, error) {
 		conn.Close()
 		return nil, tm, a.fail(phase, err)
@@ -70,10 +71,10 @@ type sioWSConn struct {
 	session eioSession
 	bytes   int64
 
-	// pending is the message the last frame delivered, not yet returned by
-	// Read (one frame carries at most one); has says it is there.
-	pending Frame
-	has     bool
+	// pending are messages delivered and not yet returned by Read: one
+	// frame carries at most one, but a recovering session gets the missed
+	// events before the CONNECT answer that ends the dial.
+	pending []Frame
 
 	wmu     sync.Mutex
 	buf     []byte
@@ -96,7 +97,7 @@ func (c *sioWSConn) send(_ context.Context, p wire.EIOPacket) error {
 }
 
 func (c *sioWSConn) deliver(_ context.Context, f Frame) error {
-	c.pending, c.has = f, true
+	c.pending = append(c.pending, f)
 	return nil
 }
 
@@ -119,14 +120,19 @@ func (c *sioWSConn) receiveFrame() error {
 }
 
 func (c *sioWSConn) Read() (Frame, error) {
-	for !c.has {
+	for len(c.pending) == 0 {
 		if err := c.receiveFrame(); err != nil {
 			return Frame{}, err
 		}
 	}
-	c.has = false
-	return c.pending, nil
+	f := c.pending[0]
+	c.pending = c.pending[1:]
+	return f, nil
 }
+
+// ResumeState is the recovery id and offset for a redial; call it from the
+// reader once Read failed.
+func (c *sioWSConn) ResumeState() Resume { return c.session.resumeState() }
 
 func (c *sioWSConn) Write(msg []byte) error { return c.session.echo(context.Background(), msg) }
 func (c *sioWSConn) BytesRead() int64       { return c.bytes }

@@ -2,14 +2,27 @@ package clients
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"time"
 
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
+// SSEGapEvent is wire.SSEGapEvent, the event a pushbench server sends before
+// replaying when a client's Last-Event-ID is older than its replay buffer:
+// what was missed cannot be replayed. It reaches Read whatever
+// Receive.SSEEvent keeps, so the load generator can count it; other servers
+// never send it.
+const SSEGapEvent = wire.SSEGapEvent
+
 // sseClient reads a text/event-stream with the WHATWG parsing rules: each
 // event is one frame carrying its data (any text), its type ("message" when
 // absent) and the last event ID; comments are heartbeats, not frames. With
-// Receive.SSEEvent set, events of other types are skipped.
+// Receive.SSEEvent set, events of other types are skipped. A redial with
+// opts.Resume sends Last-Event-ID as a browser's EventSource does, and the
+// connection exposes the last event ID and the server's retry
+// (ResumeState).
 type sseClient struct{}
 
 var _ Transport = sseClient{}
@@ -19,21 +32,54 @@ func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, 
 	if err != nil {
 		return nil, Timings{}, &DialError{URL: url, Phase: PhaseRequest, Err: err}
 	}
+	if id := opts.Resume.LastEventID; id != "" {
+		h := opts.Receive.Headers.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Last-Event-ID", id)
+		opts.Receive.Headers = h
+	}
 	resp, tm, err := dialStream(ctx, url, "text/event-stream", []string{"text/event-stream"}, opts)
 	if err != nil {
+		var de *DialError
+		if errors.As(err, &de) && (de.Phase == PhaseStatus || de.Phase == PhaseContentType) {
+			// WHATWG: a wrong status (204 is the conventional "stop") or
+			// media type fails the EventSource without reconnecting.
+			return nil, tm, noReconnect{err}
+		}
 		return nil, tm, err
 	}
 	max := rcv.maxMessage()
-	return newStreamConn(resp.Body, opts.Clock, &sseFramer{only: rcv.SSEEvent, max: max, parser: wire.SSEParser{MaxLine: max}}), tm, nil
+	f := &sseFramer{only: rcv.SSEEvent, max: max, parser: wire.SSEParser{MaxLine: max}, retry: opts.Resume.Retry}
+	f.parser.OnRetry = func(ms int64) { f.retry = time.Duration(ms) * time.Millisecond }
+	f.parser.ResumeFrom(opts.Resume.LastEventID)
+	return &sseConn{streamConn: newStreamConn(resp.Body, opts.Clock, f), framer: f}, tm, nil
 }
 
-// sseFramer frames SSE events, keeping those of type only (all when empty).
-// An event is bounded as a whole by max, not line by line: a server that
-// sends data lines without ever ending the event cannot grow the buffer.
+// sseConn is an event stream that says what a reconnect needs.
+type sseConn struct {
+	*streamConn
+	framer *sseFramer
+}
+
+var _ Resumable = (*sseConn)(nil)
+
+// ResumeState is the last event ID and the retry delay in force: this
+// connection's, or those it was dialled with when it learnt none.
+func (c *sseConn) ResumeState() Resume {
+	return Resume{LastEventID: c.framer.parser.LastEventID(), Retry: c.framer.retry}
+}
+
+// sseFramer frames SSE events, keeping those of type only (all when empty)
+// and SSEGapEvent. An event is bounded as a whole by max, not line by line:
+// a server that sends data lines without ever ending the event cannot grow
+// the buffer.
 type sseFramer struct {
 	parser wire.SSEParser
 	only   string
 	max    int
+	retry  time.Duration // the server's last valid retry, else the one dialled with
 }
 
 func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
@@ -43,7 +89,7 @@ func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
 			tooLarge = true
 			return
 		}
-		if f.only == "" || ev.Type == f.only {
+		if f.only == "" || ev.Type == f.only || ev.Type == SSEGapEvent {
 			emit(Frame{Data: []byte(ev.Data), ID: ev.ID, Event: ev.Type})
 		}
 	})

@@ -69,6 +69,10 @@ type DialOptions struct {
 	// framing, event filters, Socket.IO namespace and auth. Zero is how
 	// pushbench's own servers speak.
 	Receive Receive
+	// Resume, on a redial, is what the connection it replaces learnt (an
+	// SSE Last-Event-ID and retry, a Socket.IO recovery id and offset);
+	// zero for a fresh connection.
+	Resume Resume
 }
 
 // DefaultHandshakeQuiet is the HandshakeQuiet of zero-valued options: long

@@ -33,12 +33,19 @@ func requireNode(t *testing.T) {
 // process and returns its base URL; it is stopped with the test.
 func startNodeServer(t *testing.T, args ...string) string {
 	t.Helper()
+	return startNodeScript(t, "server.mjs", args...)
+}
+
+// startNodeScript runs a server script of this directory as a child process
+// and returns its base URL; it is stopped with the test.
+func startNodeScript(t *testing.T, script string, args ...string) string {
+	t.Helper()
 	requireNode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	srv, err := target.Start(ctx, target.ProcessConfig{
 		Path:         "node",
-		Args:         append([]string{"server.mjs"}, args...),
+		Args:         append([]string{script}, args...),
 		Stderr:       os.Stderr,
 		StartTimeout: 15 * time.Second,
 		StopTimeout:  5 * time.Second,

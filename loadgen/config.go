@@ -128,6 +128,9 @@ func (c Config) resultWorkload(topic string) results.Workload {
 	if info, _ := w.Pattern.Info(); info.Publishes {
 		rw.PublishURL = c.PublishURL
 	}
+	if p := w.Reconnect; p != nil {
+		rw.Reconnect = &results.ReconnectPolicy{Backoff: results.Duration(p.Backoff), MaxBackoff: results.Duration(p.MaxBackoff), Jitter: *p.Jitter, Max: p.Max}
+	}
 	return rw
 }
 

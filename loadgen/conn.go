@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/pushbench/pushbench/clients"
@@ -16,12 +17,47 @@ import (
 type connState struct {
 	id      int
 	shard   *shard
-	conn    clients.Conn // set once ready; read by patterns after every dial ended
+	conn    clients.Conn // the first connection, set once ready; read by patterns after every dial ended
 	tracker seqTracker
 	foreign int64
 	bytesIn int64
 	sends   sendCounts // echo: this connection's writer
 	listen  listenCounts
+	// seenFirst: the first message since the connection opened was timed.
+	seenFirst bool
+	// settled: counted in run.settled (it has every message, or is over).
+	settled bool
+	// redial is the connection's life across reconnects (reconnect.go).
+	redial redialState
+
+	// mu guards cur, the connection in use now, for the echo writer while
+	// the reader replaces it after a reconnect.
+	mu  sync.Mutex
+	cur clients.Conn
+}
+
+// current is the connection in use now.
+func (cs *connState) current() clients.Conn {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.cur
+}
+
+func (cs *connState) setCurrent(c clients.Conn) {
+	cs.mu.Lock()
+	cs.cur = c
+	cs.mu.Unlock()
+}
+
+// write sends msg on the connection in use now (echo).
+func (cs *connState) write(msg []byte) error { return cs.current().Write(msg) }
+
+// settle counts the connection in run.settled, once.
+func (r *run) settle(cs *connState) {
+	if !cs.settled {
+		cs.settled = true
+		r.settled.Add(1)
+	}
 }
 
 // openConnections opens the held connections on an open-loop ramp, one
@@ -69,7 +105,9 @@ func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, 
 }
 
 // holdConn is one held connection's life: dial, wait for the plan, then read
-// until the run ends or the server drops it.
+// until the run ends or the server drops it; under a reconnect policy a
+// connection lost before the run ends is dialled again (reconnect.go) and
+// read on with the same sequence tracker, so what it missed is lost.
 func (r *run) holdConn(ctx context.Context, cs *connState) {
 	defer r.live.Done()
 	start := r.clock.Now()
@@ -78,8 +116,9 @@ func (r *run) holdConn(ctx context.Context, cs *connState) {
 		r.dialed.Done()
 		return
 	}
-	defer conn.Close()
 	cs.conn = conn
+	cs.setCurrent(conn)
+	defer func() { cs.current().Close() }()
 	r.ready.Add(1)
 	r.dialed.Done()
 
@@ -88,32 +127,49 @@ func (r *run) holdConn(ctx context.Context, cs *connState) {
 	case <-ctx.Done():
 		return
 	}
+	defer r.settle(cs)
 	cs.tracker = newSeqTracker(r.sched.firstSeq(), uint64(r.expected))
 	if r.expected == 0 {
-		r.settled.Add(1)
+		r.settle(cs)
 	}
-	r.readLoop(ctx, conn, cs, start)
-	cs.bytesIn = conn.BytesRead()
+	for {
+		err := r.readLoop(conn, cs, start)
+		cs.bytesIn += conn.BytesRead()
+		lostAt := r.clock.Now()
+		if !r.connEnded(ctx, cs, err) {
+			return
+		}
+		next := r.reconnect(ctx, cs, conn, lostAt)
+		if next == nil {
+			return
+		}
+		conn.Close()
+		conn = next
+		cs.setCurrent(conn)
+	}
 }
 
-// readLoop reads until the connection ends. For scheduled patterns it finds
-// this run's messages (an envelope of its topic, or its marker in a body
-// template), counts each measured sequence number once and times it from its
-// scheduled send time; anything else is foreign, never an error or a latency
-// sample. For listen it counts whatever arrives (listen.go).
-func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, start time.Duration) {
-	first := true
+// readLoop reads until the connection ends and returns why. For scheduled
+// patterns it finds this run's messages (an envelope of its topic, or its
+// marker in a body template), counts each measured sequence number once and
+// times it from its scheduled send time; anything else is foreign, never an
+// error or a latency sample. For listen it counts whatever arrives
+// (listen.go). An SSE server's resume-gap event is counted apart.
+func (r *run) readLoop(conn clients.Conn, cs *connState, start time.Duration) error {
 	m := r.markFor(cs.id)
 	for {
 		f, err := conn.Read()
 		if err != nil {
-			r.connEnded(ctx, cs, err)
-			return
+			return err
+		}
+		if f.Event == clients.SSEGapEvent {
+			cs.redial.resumeGaps++
+			continue
 		}
 		if r.listening {
-			if first {
+			if !cs.seenFirst {
 				cs.shard.record(results.HistFirstMessage, f.At-start)
-				first = false
+				cs.seenFirst = true
 			}
 			r.observeListen(cs, f)
 			continue
@@ -123,14 +179,15 @@ func (r *run) readLoop(ctx context.Context, conn clients.Conn, cs *connState, st
 			cs.foreign++
 			continue
 		}
-		if first {
+		if !cs.seenFirst {
 			cs.shard.record(results.HistFirstMessage, f.At-start)
-			first = false
+			cs.seenFirst = true
 		}
+		cs.redial.observed(seq)
 		if cs.tracker.observe(seq) {
 			cs.shard.delivered(f.At-r.clock.FromUnixNano(ts), f.At-r.sched.windowStart)
 			if cs.tracker.complete() {
-				r.settled.Add(1)
+				r.settle(cs)
 			}
 		}
 	}
@@ -151,18 +208,17 @@ func (r *run) recognize(b []byte, m mark) (seq uint64, ts int64, ours bool) {
 }
 
 // connEnded counts how a held connection ended before the run did: cleanly
-// by the server (ended) or by an error (dropped, with the error kept).
-func (r *run) connEnded(ctx context.Context, cs *connState, err error) {
-	if !cs.tracker.complete() {
-		r.settled.Add(1)
-	}
+// by the server (ended) or by an error (dropped, with the error kept). It
+// reports whether the run goes on, so the connection may be dialled again.
+func (r *run) connEnded(ctx context.Context, cs *connState, err error) bool {
 	if ctx.Err() != nil {
-		return
+		return false
 	}
 	if errors.Is(err, clients.ErrEnded) {
 		r.ended.Add(1)
-		return
+	} else {
+		r.dropped.Add(1)
+		r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.cfg.URL, err))
 	}
-	r.dropped.Add(1)
-	r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.cfg.URL, err))
+	return true
 }

@@ -30,11 +30,13 @@ func (echo) drive(ctx context.Context, r *run) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.sendSchedule(ctx, p, r.markFor(cs.id), cs.shard, &cs.sends, cs.conn.Write, func(err error) bool {
+			r.sendSchedule(ctx, p, r.markFor(cs.id), cs.shard, &cs.sends, cs.write, func(err error) bool {
 				if ctx.Err() == nil {
 					r.rec.errs.add("write", fmt.Errorf("%s: write: %w", r.cfg.URL, err))
 				}
-				return true
+				// Under a reconnect policy the reader redials: later
+				// sends go to the new connection.
+				return r.cfg.Workload.Reconnect == nil
 			})
 		}()
 	}

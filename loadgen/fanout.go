@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"strings"
 
 	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
@@ -16,18 +17,29 @@ type fanout struct {
 }
 
 func (f *fanout) prepare(ctx context.Context, r *run) error {
-	var pub clients.Publisher
-	var err error
-	if r.cfg.PublishEvent != "" {
-		pub, err = clients.DialSocketIOPublisher(ctx, r.cfg.PublishURL, r.cfg.PublishEvent, r.dial)
-	} else {
-		pub, err = clients.DialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
-	}
+	pub, err := r.dialPublisher(ctx)
 	if err != nil {
 		return err
 	}
+	if r.cfg.Workload.Reconnect != nil && !isHTTP(r.cfg.PublishURL) {
+		// A publisher over one connection (WebSocket, Socket.IO) redials
+		// and retries under the policy; HTTP POSTs are each their own.
+		pub = &redialPublisher{r: r, ctx: ctx, pub: pub}
+	}
 	f.pub = pub
 	return nil
+}
+
+// dialPublisher connects the fan-out publisher.
+func (r *run) dialPublisher(ctx context.Context) (clients.Publisher, error) {
+	if r.cfg.PublishEvent != "" {
+		return clients.DialSocketIOPublisher(ctx, r.cfg.PublishURL, r.cfg.PublishEvent, r.dial)
+	}
+	return clients.DialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
+}
+
+func isHTTP(url string) bool {
+	return strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://")
 }
 
 func (f *fanout) drive(ctx context.Context, r *run) {

@@ -26,6 +26,12 @@ func (r *run) result(gen results.Generator, timerLag *results.Histogram, events 
 		c.OutOfOrder += cs.tracker.outOfOrder
 		c.Foreign += cs.foreign
 		c.BytesReceived += cs.bytesIn
+		c.Reconnects += cs.redial.reconnects
+		c.ReconnectFailed += cs.redial.failed
+		c.ResumeGaps += cs.redial.resumeGaps
+		if expected > 0 {
+			c.LostAcrossReconnect += cs.redial.lostAcross(&cs.tracker, uint64(expected))
+		}
 	}
 	c.Lost = c.Expected - c.Received
 	hists, series := r.rec.merge()
@@ -34,6 +40,9 @@ func (r *run) result(gen results.Generator, timerLag *results.Histogram, events 
 	// threshold on it fails with "no samples" rather than "not recorded".
 	names := []string{results.HistConnect, results.HistTCPConnect, results.HistFirstMessage, results.HistLatency, results.HistSendLag}
 	names = append(names, r.entry.Phases...)
+	if r.cfg.Workload.Reconnect != nil {
+		names = append(names, results.HistReconnect)
+	}
 	for _, n := range names {
 		if hists[n] == nil {
 			hists[n] = results.NewHistogram()

@@ -63,3 +63,17 @@ func (t *seqTracker) receivedBelow(n uint64) int64 {
 	}
 	return count
 }
+
+// missingIn counts the measured numbers in [from, to) among the first due
+// that were not received.
+func (t *seqTracker) missingIn(from, to, due uint64) int64 {
+	lo, hi := max(from, t.lo), min(to, t.lo+min(due, t.n))
+	var n int64
+	for seq := lo; seq < hi; seq++ {
+		i := seq - t.lo
+		if t.bits[i/64]&(1<<(i%64)) == 0 {
+			n++
+		}
+	}
+	return n
+}

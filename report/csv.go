@@ -12,6 +12,7 @@ var csvHeader = []string{
 	"transport", "pattern", "conn_ready", "conn_failed", "conn_dropped",
 	"connect_p50_us", "connect_p99_us", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us",
 	"deliveries_per_s", "lost", "loss_ratio", "duplicated", "out_of_order", "errors", "generator_saturated",
+	"reconnects", "reconnect_failed", "lost_across_reconnect", "resume_gaps", "reconnect_p99_us",
 }
 
 // WriteSummaryCSV writes one row per summary with plain numbers (latencies in
@@ -44,6 +45,8 @@ func WriteSummaryCSV(w io.Writer, rows []Summary) error {
 			unless(s.Expected > 0, itoa(s.Lost)), unless(s.Expected > 0, strconv.FormatFloat(s.LossRatio, 'g', 6, 64)),
 			unless(s.Received > 0, itoa(s.Duplicated)), unless(s.Received > 0, itoa(s.OutOfOrder)),
 			itoa(s.Errors), strconv.FormatBool(s.Saturated),
+			itoa(s.Reconnects), itoa(s.ReconnectFailed), unless(s.Expected > 0, itoa(s.LostAcrossReconnect)), itoa(s.ResumeGaps),
+			us(s.ReconnectSamples, s.ReconnectP99),
 		}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}

@@ -30,6 +30,9 @@ func ErrorLines(run *results.Run) []string {
 		if t.Workload.Pattern == "listen" {
 			lines = append(lines, listenLine(t))
 		}
+		if line := ReconnectLine(t); line != "" {
+			lines = append(lines, line)
+		}
 		if t.Interrupted {
 			lines = append(lines, fmt.Sprintf("%s: interrupted after %s of the %s measured window; counts and rates cover what ran, messages not yet due are not counted lost",
 				t.Transport, time.Duration(t.Window).Round(time.Millisecond), time.Duration(t.Workload.Duration)))
@@ -114,6 +117,31 @@ func baselineLine(transport string, b results.Baseline) string {
 		usage("generator", b.GeneratorBefore, b.GeneratorAfter))
 	if b.ServerBefore != nil && b.ServerAfter != nil {
 		line += "; " + usage("server", *b.ServerBefore, *b.ServerAfter)
+	}
+	return line
+}
+
+// ReconnectLine sums up reconnects under a reconnect policy, or returns ""
+// when the run had none to show: how many redials succeeded and how fast,
+// how many connections gave up, what was lost across the reconnects and how
+// many times an SSE server said it could not replay.
+func ReconnectLine(t *results.TransportResult) string {
+	c := t.Counters
+	if t.Workload.Reconnect == nil && c.Reconnects+c.ReconnectFailed+c.LostAcrossReconnect+c.ResumeGaps == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("%s: reconnects: %d", t.Transport, c.Reconnects)
+	if h := t.Hist(results.HistReconnect); h.Count() > 0 {
+		line += fmt.Sprintf(" (loss to ready p50 %s, p99 %s)", results.FormatDuration(h.Quantile(0.5)), results.FormatDuration(h.Quantile(0.99)))
+	}
+	if c.ReconnectFailed > 0 {
+		line += fmt.Sprintf(", %d connections gave up", c.ReconnectFailed)
+	}
+	if c.Expected > 0 {
+		line += fmt.Sprintf(", %d messages lost across reconnects", c.LostAcrossReconnect)
+	}
+	if c.ResumeGaps > 0 {
+		line += fmt.Sprintf(", %d resume gaps (the server could not replay from Last-Event-ID)", c.ResumeGaps)
 	}
 	return line
 }

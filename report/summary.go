@@ -34,6 +34,16 @@ type Summary struct {
 	OutOfOrder     int64
 	Errors         int64
 	Saturated      bool
+	// Reconnecting: the run had a reconnect policy, or counted reconnects;
+	// the reconnect figures below are shown only then.
+	Reconnecting        bool
+	Reconnects          int64
+	ReconnectFailed     int64
+	LostAcrossReconnect int64
+	ResumeGaps          int64
+	ReconnectSamples    int64 // reconnect histogram count
+	ReconnectP50        time.Duration
+	ReconnectP99        time.Duration
 }
 
 // TableLegend explains the summary table's columns; print it with the table.
@@ -69,6 +79,10 @@ func Summarize(r *results.TransportResult) Summary {
 		Errors:         r.ErrorCount(),
 		Saturated:      r.Saturated(),
 	}
+	rc := r.Hist(results.HistReconnect)
+	s.Reconnects, s.ReconnectFailed, s.LostAcrossReconnect, s.ResumeGaps = c.Reconnects, c.ReconnectFailed, c.LostAcrossReconnect, c.ResumeGaps
+	s.ReconnectSamples, s.ReconnectP50, s.ReconnectP99 = rc.Count(), rc.Quantile(0.50), rc.Quantile(0.99)
+	s.Reconnecting = r.Workload.Reconnect != nil || c.Reconnects+c.ReconnectFailed+c.LostAcrossReconnect+c.ResumeGaps > 0
 	if secs := r.MeasuredSeconds(); secs > 0 {
 		s.PerSecond = float64(c.Received) / secs
 	}

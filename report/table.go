@@ -93,6 +93,31 @@ var summaryColumns = []summaryColumn{
 	{"errors", true, tw.Skip, func(s Summary) string { return itoa(s.Errors) }},
 }
 
+// reconnectColumns follow the summary columns in the wide and Markdown
+// tables when any row ran under a reconnect policy (or counted reconnects);
+// the compact table says the same in a note line (ReconnectLine).
+var reconnectColumns = []summaryColumn{
+	{"reconnects ok/failed", false, tw.Skip, func(s Summary) string { return itoa(s.Reconnects) + "/" + itoa(s.ReconnectFailed) }},
+	{"reconnect p99", false, tw.Skip, func(s Summary) string { return durationCell(s.ReconnectSamples, s.ReconnectP99) }},
+	{"lost across reconnect", false, tw.Skip, func(s Summary) string {
+		if s.Expected == 0 {
+			return NoValue
+		}
+		return itoa(s.LostAcrossReconnect)
+	}},
+	{"resume gaps", false, tw.Skip, func(s Summary) string { return itoa(s.ResumeGaps) }},
+}
+
+// anyReconnecting reports whether a row has reconnect figures to show.
+func anyReconnecting(rows []Summary) bool {
+	for _, s := range rows {
+		if s.Reconnecting {
+			return true
+		}
+	}
+	return false
+}
+
 // durationCell writes a statistic of a histogram with n samples.
 func durationCell(n int64, d time.Duration) string {
 	if n == 0 {
@@ -118,7 +143,11 @@ func WriteSummaryTable(w io.Writer, rows []Summary, format Format) error {
 	var header []string
 	var cols []summaryColumn
 	var align []tw.Align
-	for _, c := range summaryColumns {
+	columns := summaryColumns
+	if all && anyReconnecting(rows) {
+		columns = append(columns[:len(columns):len(columns)], reconnectColumns...)
+	}
+	for _, c := range columns {
 		if all || c.compact {
 			header = append(header, c.header)
 			cols = append(cols, c)

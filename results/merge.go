@@ -137,4 +137,8 @@ func (c *Counters) add(o Counters) {
 	c.Foreign += o.Foreign
 	c.BytesReceived += o.BytesReceived
 	c.BytesSent += o.BytesSent
+	c.Reconnects += o.Reconnects
+	c.ReconnectFailed += o.ReconnectFailed
+	c.LostAcrossReconnect += o.LostAcrossReconnect
+	c.ResumeGaps += o.ResumeGaps
 }

@@ -30,6 +30,7 @@ var counterMetrics = map[string]Unit{
 	"server_rss_per_conn": UnitBytes, "generator_rss": UnitBytes,
 	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitBytes,
 	"server_fd_growth": UnitCount, "server_rss_growth": UnitBytes,
+	"reconnects": UnitCount, "reconnect_failed": UnitCount, "lost_across_reconnect": UnitCount, "resume_gaps": UnitCount,
 }
 
 // histogramStats are the statistics of a histogram metric besides pNN.
@@ -130,6 +131,14 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 		return float64(c.Duplicated), unit, nil
 	case "out_of_order":
 		return float64(c.OutOfOrder), unit, nil
+	case "reconnects":
+		return float64(c.Reconnects), unit, nil
+	case "reconnect_failed":
+		return float64(c.ReconnectFailed), unit, nil
+	case "lost_across_reconnect":
+		return float64(c.LostAcrossReconnect), unit, nil
+	case "resume_gaps":
+		return float64(c.ResumeGaps), unit, nil
 	case "errors":
 		return float64(r.ErrorCount()), unit, nil
 	case "loss_ratio":

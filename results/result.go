@@ -19,6 +19,7 @@ const (
 	HistSendLag      = "send_lag"      // actual send time minus scheduled time, per send
 	HistTimerLag     = "timer_lag"     // oversleep of a 10 ms probe timer: load-generator health
 	HistGap          = "gap"           // listen: time between consecutive messages on one connection
+	HistReconnect    = "reconnect"     // a held connection's loss until it is ready again (reconnect policy)
 )
 
 // Clocks latency can be measured on (TransportResult.LatencyClock).
@@ -74,6 +75,17 @@ type Workload struct {
 	Seq       string `json:"seq,omitempty"`
 	// BaselineCheck is how long the leak check could wait (0: no check).
 	BaselineCheck Duration `json:"baseline_check,omitempty"`
+	// Reconnect is the reconnect policy held connections ran under; absent:
+	// a lost connection stayed lost.
+	Reconnect *ReconnectPolicy `json:"reconnect,omitempty"`
+}
+
+// ReconnectPolicy is a workload's reconnect policy as run, defaults filled.
+type ReconnectPolicy struct {
+	Backoff    Duration `json:"backoff"`
+	MaxBackoff Duration `json:"max_backoff"`
+	Jitter     float64  `json:"jitter"`
+	Max        int      `json:"max"` // attempts in a row; 0: no limit
 }
 
 // Event is one timeline action of a run (e.g. a fault injected into the
@@ -160,6 +172,16 @@ type Counters struct {
 	Foreign       int64 `json:"foreign"`        // messages of another topic, ignored
 	BytesReceived int64 `json:"bytes_received"` // application bytes, framing included
 	BytesSent     int64 `json:"bytes_sent"`
+
+	// Under a reconnect policy: successful redials, connections that gave
+	// up (attempts exhausted, or the server said stop), measured messages
+	// missing across a loss and its redial (a subset of Lost), and SSE
+	// pushbench-gap events (the server could not replay from the client's
+	// Last-Event-ID).
+	Reconnects          int64 `json:"reconnects,omitempty"`
+	ReconnectFailed     int64 `json:"reconnect_failed,omitempty"`
+	LostAcrossReconnect int64 `json:"lost_across_reconnect,omitempty"`
+	ResumeGaps          int64 `json:"resume_gaps,omitempty"`
 }
 
 // ErrorClass counts errors of one kind and keeps the first one whole, so the

@@ -45,6 +45,9 @@ type Workload struct {
 	// records how far they stayed above (the *_growth threshold metrics).
 	// Zero: no check. A soak run uses it to prove it does not leak.
 	BaselineCheck Duration `yaml:"baseline_check" json:"baseline_check,omitempty"`
+	// Reconnect, when set, redials held connections the server ends or
+	// drops before the run ends (reconnect.go); nil keeps them lost.
+	Reconnect *Reconnect `yaml:"reconnect" json:"reconnect,omitempty"`
 }
 
 // WithDefaults returns w with every unset value filled with its default.
@@ -75,6 +78,10 @@ func (w Workload) WithDefaults() Workload {
 	}
 	if w.Drain == nil {
 		w.Drain = DefaultDrain.Ptr()
+	}
+	if w.Reconnect != nil {
+		p := w.Reconnect.withDefaults()
+		w.Reconnect = &p
 	}
 	return w
 }
@@ -124,6 +131,11 @@ func (w Workload) Validate() error {
 		return bad("baseline_check", "%s must not be negative", w.BaselineCheck)
 	case w.Payload < 0:
 		return bad("payload", "%d bytes must not be negative", w.Payload)
+	}
+	if w.Reconnect != nil {
+		if err := w.Reconnect.validate(); err != nil {
+			return err
+		}
 	}
 	if full := w.WithDefaults(); full.Pattern == Churn {
 		span := time.Duration(*full.Warmup) + time.Duration(full.Duration)

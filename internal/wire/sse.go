@@ -37,7 +37,20 @@ type SSEParser struct {
 	data      []byte
 	eventType string
 	lastID    string
+	// dispatchedID is the event source's last event ID: the id buffer as of
+	// the last dispatch, even of a block without data (WHATWG).
+	dispatchedID string
 }
+
+// LastEventID is the last event ID as the WHATWG EventSource keeps it: set
+// at each dispatch (an id-only block included), not by an id line of a block
+// that never ended. A reconnecting client sends it as Last-Event-ID.
+func (p *SSEParser) LastEventID() string { return p.dispatchedID }
+
+// ResumeFrom starts the parser with the last event ID of the connection it
+// replaces: events without an id field carry it, as on a reconnected
+// EventSource.
+func (p *SSEParser) ResumeFrom(id string) { p.lastID, p.dispatchedID = id, id }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
@@ -141,6 +154,7 @@ func parseRetry(v []byte) (int64, bool) {
 }
 
 func (p *SSEParser) dispatch(emit func(SSEEvent)) {
+	p.dispatchedID = p.lastID
 	if len(p.data) == 0 {
 		p.eventType = ""
 		return

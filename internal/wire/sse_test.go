@@ -227,3 +227,35 @@ func TestSSEParserPending(t *testing.T) {
 		})
 	}
 }
+
+// TestSSELastEventID: the last event ID is set at dispatch, id-only blocks
+// included, persists across events, is cleared by an empty id, ignores an
+// id with NUL, is not set by a block that never ended, and starts from the
+// replaced connection's id after ResumeFrom.
+func TestSSELastEventID(t *testing.T) {
+	tests := []struct {
+		name, resume, stream, want string
+	}{
+		{"none", "", "data: a\n\n", ""},
+		{"set and kept", "", "id: 7\ndata: a\n\ndata: b\n\n", "7"},
+		{"id-only block", "", "id: 9\n\n", "9"},
+		{"cleared by empty id", "", "id: 3\ndata: a\n\nid\ndata: b\n\n", ""},
+		{"NUL ignored", "", "id: 3\ndata: a\n\nid: 4\x005\ndata: b\n\n", "3"},
+		{"unterminated block not dispatched", "", "id: 3\ndata: a\n\nid: 4\ndata: b\n", "3"},
+		{"resumed", "12", "data: a\n\n", "12"},
+		{"resumed then replaced", "12", "id: 13\ndata: a\n\n", "13"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p SSEParser
+			p.ResumeFrom(tt.resume)
+			var ids []string
+			if err := p.Feed([]byte(tt.stream), func(ev SSEEvent) { ids = append(ids, ev.ID) }); err != nil {
+				t.Fatal(err)
+			}
+			if got := p.LastEventID(); got != tt.want {
+				t.Fatalf("LastEventID() = %q, want %q (events carried %q)", got, tt.want, ids)
+			}
+		})
+	}
+}
