@@ -60,7 +60,7 @@ func DialPublisher(ctx context.Context, url string, opts DialOptions, onError fu
 		return p, nil
 	case strings.HasPrefix(url, "http://"), strings.HasPrefix(url, "https://"):
 		return &httpPublisher{ctx: ctx, url: url, header: opts.Receive.Headers, client: &http.Client{Transport: opts.HTTP},
-			slots: make(chan struct{}, 64), onError: onError, timeout: opts.writeTimeout()}, nil
+			slots: make(chan struct{}, 64), onError: onError, timeout: opts.writeTimeout(), acked: opts.AckedPublish}, nil
 	}
 	return nil, fmt.Errorf("publisher URL %q: want ws://, wss://, http:// or https://", url)
 }
@@ -119,9 +119,13 @@ type httpPublisher struct {
 	wg      sync.WaitGroup
 	onError func(error)
 	timeout time.Duration // per POST, answer included
+	acked   bool          // post one at a time and return the answer (DialOptions.AckedPublish)
 }
 
 func (p *httpPublisher) Publish(msg []byte) error {
+	if p.acked {
+		return p.post(msg)
+	}
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.ctx.Done():
@@ -131,34 +135,40 @@ func (p *httpPublisher) Publish(msg []byte) error {
 	p.wg.Add(1)
 	go func() {
 		defer func() { <-p.slots; p.wg.Done() }()
-		ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(msg))
-		if err != nil {
+		if err := p.post(msg); err != nil {
 			p.onError(err)
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		applyHeaders(req, p.header)
-		resp, err := p.client.Do(req)
-		if err != nil {
-			if ctx.Err() == context.DeadlineExceeded && p.ctx.Err() == nil {
-				err = fmt.Errorf("no answer within %s: %w", p.timeout, err)
-			}
-			p.onError(fmt.Errorf("POST %s: %w", p.url, err))
-			return
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			err := fmt.Errorf("POST %s: %w", p.url, &statusError{want: "2xx", code: resp.StatusCode, status: resp.Status, body: body})
-			p.onError(noPublishEndpoint(err))
 		}
 	}()
 	return nil
 }
 
 func (p *httpPublisher) Close() { p.wg.Wait() }
+
+// post sends one message and waits for the server's answer, which must be 2xx.
+func (p *httpPublisher) post(msg []byte) error {
+	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(msg))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	applyHeaders(req, p.header)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded && p.ctx.Err() == nil {
+			err = fmt.Errorf("no answer within %s: %w", p.timeout, err)
+		}
+		return fmt.Errorf("POST %s: %w", p.url, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		err := fmt.Errorf("POST %s: %w", p.url, &statusError{want: "2xx", code: resp.StatusCode, status: resp.Status, body: body})
+		return noPublishEndpoint(err)
+	}
+	return nil
+}
 
 // ErrNoPublishEndpoint marks a publisher failure whose answer says the target
 // has no publish endpoint at the URL: a 404, 405 or 501, a WebSocket upgrade

@@ -65,6 +65,12 @@ type DialOptions struct {
 	// header block that never ends, an error page that keeps streaming);
 	// zero means DefaultHandshakeQuiet. It applies during the dial only.
 	HandshakeQuiet time.Duration
+	// AckedPublish makes an HTTP publisher post one message at a time and
+	// return the server's answer from Publish: a message counts as published
+	// only once the server accepted it, so a retry under a reconnect policy
+	// resends exactly what the server does not have. Default: up to 64 POSTs
+	// in flight, failures reported to onError.
+	AckedPublish bool
 	// Receive says how to speak to a server pushbench did not write: headers,
 	// framing, event filters, Socket.IO namespace and auth. Zero is how
 	// pushbench's own servers speak.

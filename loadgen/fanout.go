@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"strings"
 
 	"github.com/pushbench/pushbench/clients"
 	"github.com/pushbench/pushbench/results"
@@ -21,9 +20,11 @@ func (f *fanout) prepare(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	if r.cfg.Workload.Reconnect != nil && !isHTTP(r.cfg.PublishURL) {
-		// A publisher over one connection (WebSocket, Socket.IO) redials
-		// and retries under the policy; HTTP POSTs are each their own.
+	if r.cfg.Workload.Reconnect != nil {
+		// Under the policy a failed publish is retried: a publisher over one
+		// connection (WebSocket, Socket.IO) redials; an HTTP publisher posts
+		// one message at a time, each answered before the next, so exactly
+		// what the server did not accept is resent.
 		pub = &redialPublisher{r: r, ctx: ctx, pub: pub}
 	}
 	f.pub = pub
@@ -35,11 +36,9 @@ func (r *run) dialPublisher(ctx context.Context) (clients.Publisher, error) {
 	if r.cfg.PublishEvent != "" {
 		return clients.DialSocketIOPublisher(ctx, r.cfg.PublishURL, r.cfg.PublishEvent, r.dial)
 	}
-	return clients.DialPublisher(ctx, r.cfg.PublishURL, r.dial, func(err error) { r.rec.errs.add("publish", err) })
-}
-
-func isHTTP(url string) bool {
-	return strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://")
+	opts := r.dial
+	opts.AckedPublish = r.cfg.Workload.Reconnect != nil
+	return clients.DialPublisher(ctx, r.cfg.PublishURL, opts, func(err error) { r.rec.errs.add("publish", err) })
 }
 
 func (f *fanout) drive(ctx context.Context, r *run) {

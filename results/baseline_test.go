@@ -34,3 +34,10 @@ func TestBaselineMetrics(t *testing.T) {
 		t.Fatalf("no check: err %v, want ErrNotRecorded", err)
 	}
 }
+
+func TestLostWhileConnected(t *testing.T) {
+	r := &TransportResult{Counters: Counters{Expected: 100, Received: 90, Lost: 10, LostAcrossReconnect: 7}}
+	if v, _, err := MetricValue(r, "lost_while_connected"); err != nil || v != 3 {
+		t.Fatalf("lost_while_connected = %v (%v), want 3: 10 lost, 7 of them across reconnects", v, err)
+	}
+}

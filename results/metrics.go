@@ -31,6 +31,7 @@ var counterMetrics = map[string]Unit{
 	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitBytes,
 	"server_fd_growth": UnitCount, "server_rss_growth": UnitBytes,
 	"reconnects": UnitCount, "reconnect_failed": UnitCount, "lost_across_reconnect": UnitCount, "resume_gaps": UnitCount,
+	"lost_while_connected": UnitCount,
 }
 
 // histogramStats are the statistics of a histogram metric besides pNN.
@@ -135,6 +136,11 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 		return float64(c.Reconnects), unit, nil
 	case "reconnect_failed":
 		return float64(c.ReconnectFailed), unit, nil
+	case "lost_while_connected":
+		// Loss that reconnects do not explain: messages missing on
+		// connections that stayed up. A fault that only drops connections
+		// must leave this at zero.
+		return float64(c.Lost - c.LostAcrossReconnect), unit, nil
 	case "lost_across_reconnect":
 		return float64(c.LostAcrossReconnect), unit, nil
 	case "resume_gaps":

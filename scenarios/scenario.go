@@ -258,7 +258,15 @@ func (s Scenario) Endpoints(transport clients.Name, base string) (url, publish s
 		url = e.Endpoint(base)
 	}
 	publish = s.Target.Publish
-	if publish == "" {
+	switch {
+	case publish != "":
+	case s.Target.Builtin && s.Reconnect != nil:
+		// Under a reconnect policy the builtin server is published to by
+		// POST, each answered before the next: a message sent over a
+		// WebSocket just before a kill may be lost unseen, while a POST
+		// not answered is retried after the restart.
+		publish = strings.TrimSuffix(base, "/") + "/publish"
+	default:
 		publish = clients.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
 	}
 	return url, publish

@@ -226,3 +226,17 @@ func TestREADMEExampleIsValid(t *testing.T) {
 		t.Fatalf("example messages %+v -> %+v, %v", m, rcv, err)
 	}
 }
+
+// TestBuiltinPublisherUnderReconnect: the builtin server is published to over
+// a WebSocket, except under a reconnect policy, where it is POSTed to so a
+// publish the server did not answer is retried after a restart.
+func TestBuiltinPublisherUnderReconnect(t *testing.T) {
+	s := Scenario{Target: Target{Builtin: true}}
+	if _, pub := s.Endpoints("sse", "http://127.0.0.1:9"); pub != "ws://127.0.0.1:9/publish" {
+		t.Fatalf("publish %s, want the WebSocket", pub)
+	}
+	s.Reconnect = &workload.Reconnect{}
+	if _, pub := s.Endpoints("sse", "http://127.0.0.1:9"); pub != "http://127.0.0.1:9/publish" {
+		t.Fatalf("publish under a reconnect policy %s, want POST", pub)
+	}
+}
