@@ -51,6 +51,23 @@ func ErrorClass(err error) string {
 	return "connect"
 }
 
+// IOErrorClass is the result's error class of a connection that failed in op
+// (read or write) once open: "OP/ws-close/<code>" for a WebSocket the server
+// closed with an error code, "OP/ping-timeout" for an Engine.IO server that
+// stopped pinging, "OP/too-large" for a message over --max-message, else op.
+func IOErrorClass(op string, err error) string {
+	var ce *WSCloseError
+	switch {
+	case errors.As(err, &ce):
+		return op + "/ws-close/" + strconv.Itoa(ce.Code)
+	case errors.Is(err, ErrPingTimeout):
+		return op + "/ping-timeout"
+	case errors.Is(err, ErrTooLarge):
+		return op + "/too-large"
+	}
+	return op
+}
+
 // dialPhase classifies a dial failure that happened during step (one of the
 // Phase constants). A dial cut short by the connect timeout is a timeout
 // whatever its step; during the handshake step, a connection that could not

@@ -2,8 +2,10 @@ package clients
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pushbench/pushbench/internal/wire"
 )
@@ -45,6 +47,23 @@ func parseOpen(p wire.EIOPacket) (wire.EIOHandshake, error) {
 		return hs, fmt.Errorf("bad Engine.IO handshake %q", p.Data)
 	}
 	return hs, nil
+}
+
+// ErrPingTimeout reports an Engine.IO server that stopped pinging: no ping
+// within its own pingInterval + pingTimeout, the bound socket.io-client
+// closes a connection on ("ping timeout"). A stalled or vanished server is
+// found by it even when the TCP connection stays open.
+var ErrPingTimeout = errors.New("ping timeout")
+
+// pingWait is how long a client waits for the server's next ping, from the
+// handshake's pingInterval + pingTimeout; 0 when the server gave neither.
+func pingWait(hs wire.EIOHandshake) time.Duration {
+	return time.Duration(hs.PingInterval+hs.PingTimeout) * time.Millisecond
+}
+
+// errNoPing is ErrPingTimeout with the bound that passed.
+func errNoPing(wait time.Duration) error {
+	return fmt.Errorf("%w: no ping from the server within %s (its pingInterval + pingTimeout)", ErrPingTimeout, wait)
 }
 
 // errSIODisconnected reports the server ending the Socket.IO socket of the

@@ -54,6 +54,12 @@ type sioPollConn struct {
 	bytes  atomic.Int64
 
 	pmu sync.Mutex // one POST at a time
+
+	// pingWait bounds the wait for the server's next ping (0: none);
+	// lastPing is when the last came. Only the poller touches lastPing
+	// once the dial returned.
+	pingWait time.Duration
+	lastPing time.Time
 }
 
 func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts DialOptions) (Conn, Timings, error) {
@@ -94,6 +100,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 		http: rt, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
 		maxBody: pollBodyLimit(rcv.maxMessage()), maxMessage: rcv.maxMessage(),
 		ctx: cctx, cancel: cancel, in: make(chan Frame, 256), done: make(chan struct{}),
+		pingWait: pingWait(hs), lastPing: time.Now(),
 	}
 	c.session = newEIOSession(c, rcv)
 	c.session.recoverFrom(opts.Resume)
@@ -144,9 +151,20 @@ func pollRequest(ctx context.Context, rt http.RoundTripper, header http.Header, 
 // receivePoll makes one long-poll GET and hands every packet of its payload
 // to the session.
 func (c *sioPollConn) receivePoll(ctx context.Context) error {
-	body, err := pollRequest(ctx, c.http, c.header, http.MethodGet, c.url, nil, c.maxBody)
+	pctx := ctx
+	if c.pingWait > 0 {
+		// The server holds a poll until it has something, at the latest its
+		// next ping: a poll past the ping bound means the server is gone.
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithDeadline(ctx, c.lastPing.Add(c.pingWait))
+		defer cancel()
+	}
+	body, err := pollRequest(pctx, c.http, c.header, http.MethodGet, c.url, nil, c.maxBody)
 	at := c.clock.Now()
 	if err != nil {
+		if ctx.Err() == nil && pctx.Err() == context.DeadlineExceeded {
+			return errNoPing(c.pingWait)
+		}
 		return err
 	}
 	c.bytes.Add(int64(len(body)))
@@ -157,6 +175,9 @@ func (c *sioPollConn) receivePoll(ctx context.Context) error {
 	for _, p := range packets {
 		if len(p.Data) > c.maxMessage {
 			return errTooLarge(c.maxMessage)
+		}
+		if p.Type == wire.EIOPing && !p.Binary {
+			c.lastPing = time.Now()
 		}
 		if err := c.session.receive(ctx, p, at); err != nil {
 			return err

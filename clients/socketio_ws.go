@@ -49,16 +49,18 @@ func (socketioWSClient) Dial(ctx context.Context, endpoint string, opts DialOpti
 	if kind != websocket.TextMessage || err != nil {
 		return fail(PhaseEIOOpen, fmt.Errorf("expected the open packet, got %q", data))
 	}
-	if _, err := parseOpen(p); err != nil {
+	hs, err := parseOpen(p)
+	if err != nil {
 		return fail(PhaseEIOOpen, err)
 	}
+	c.pingWait = pingWait(hs)
 	tm.Phases = append(tm.Phases, Phase{histEIOOpen, opts.Clock.Now() - start})
 	if err := c.session.join(a.ctx, c.receiveFrame); err != nil {
 		return fail(PhaseSIOConnect, err)
 	}
 	tm.Ready = opts.Clock.Now() - start
 	tm.Phases = append(tm.Phases, Phase{histSIOConnect, tm.Ready})
-	_ = conn.SetReadDeadline(time.Time{})
+	c.expectPing()
 	return c, tm, nil
 }
 
@@ -70,6 +72,8 @@ type sioWSConn struct {
 	clock   Clock
 	session eioSession
 	bytes   int64
+	// pingWait bounds the wait for the server's next ping (0: none).
+	pingWait time.Duration
 
 	// pending are messages delivered and not yet returned by Read: one
 	// frame carries at most one, but a recovering session gets the missed
@@ -101,11 +105,24 @@ func (c *sioWSConn) deliver(_ context.Context, f Frame) error {
 	return nil
 }
 
+// expectPing gives the server pingWait for its next ping, as socket.io-client
+// does: a server that stops pinging is gone even if its socket is not.
+func (c *sioWSConn) expectPing() {
+	if c.pingWait > 0 {
+		_ = c.conn.SetReadDeadline(time.Now().Add(c.pingWait))
+	} else {
+		_ = c.conn.SetReadDeadline(time.Time{})
+	}
+}
+
 // receiveFrame reads one frame and hands its packet to the session.
 func (c *sioWSConn) receiveFrame() error {
 	kind, data, err := c.conn.ReadMessage()
 	at := c.clock.Now()
 	if err != nil {
+		if isTimeout(err) && c.pingWait > 0 {
+			return errNoPing(c.pingWait)
+		}
 		return wsReadError(err)
 	}
 	c.bytes += int64(len(data))
@@ -115,6 +132,9 @@ func (c *sioWSConn) receiveFrame() error {
 	p, err := wire.ParseEIOText(data)
 	if err != nil {
 		return err
+	}
+	if p.Type == wire.EIOPing && !p.Binary {
+		c.expectPing()
 	}
 	return c.session.receive(context.Background(), p, at)
 }

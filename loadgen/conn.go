@@ -218,7 +218,7 @@ func (r *run) connEnded(ctx context.Context, cs *connState, err error) bool {
 		r.ended.Add(1)
 	} else {
 		r.dropped.Add(1)
-		r.rec.errs.add("read", fmt.Errorf("%s: read: %w", r.cfg.URL, err))
+		r.rec.errs.add(clients.IOErrorClass("read", err), fmt.Errorf("%s: read: %w", r.cfg.URL, err))
 	}
 	return true
 }
