@@ -1,7 +1,9 @@
 package clients
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/pushbench/pushbench/internal/wire"
@@ -40,10 +42,12 @@ func FuzzSSEFramer(f *testing.F) {
 				t.Fatalf("framed an event of %d bytes over the %d-byte limit", len(f.Data), max)
 			}
 		}
-		// Only the events are compared: near the limit the verdict may depend
-		// on the split, as the framer's bound counts a partial line and the
-		// data's trailing line feed.
-		if werr == nil && serr == nil && !reflect.DeepEqual(whole, split) {
+		// Where reads split the stream changes neither the events nor the
+		// verdict: the limit is on an event's data, not on what is buffered.
+		if (werr == nil) != (serr == nil) {
+			t.Fatalf("split at %d changed the verdict: %v vs %v", cut, serr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(whole, split) {
 			t.Fatalf("split at %d changed the events: %q vs %q", cut, split, whole)
 		}
 	})
@@ -64,4 +68,33 @@ func FuzzParseOpen(f *testing.F) {
 			t.Fatalf("%q opened a session without a sid", b)
 		}
 	})
+}
+
+// TestSSELimitIsOnTheEventNotTheBuffer: an event whose data is within the
+// limit passes whatever the reads, even when a read ends inside its last
+// line (the buffer then holds "data: " and a line break besides); one over
+// the limit fails however it arrives.
+func TestSSELimitIsOnTheEventNotTheBuffer(t *testing.T) {
+	const max = 64
+	within := "data: " + strings.Repeat("x", 30) + "\ndata: " + strings.Repeat("y", 33) + "\n\n" // 30+1+33 = 64
+	over := "data: " + strings.Repeat("x", 30) + "\ndata: " + strings.Repeat("y", 34) + "\n\n"
+	for _, tt := range []struct {
+		name, stream string
+		ok           bool
+	}{{"within", within, true}, {"over", over, false}} {
+		for cut := 1; cut < len(tt.stream); cut++ {
+			fr := &sseFramer{max: max}
+			n := 0
+			err := fr.feed([]byte(tt.stream[:cut]), func(Frame) { n++ })
+			if err == nil {
+				err = fr.feed([]byte(tt.stream[cut:]), func(Frame) { n++ })
+			}
+			if tt.ok && (err != nil || n != 1) {
+				t.Fatalf("%s split at %d: %d events, %v; want the event", tt.name, cut, n, err)
+			}
+			if !tt.ok && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("%s split at %d: %v, want ErrTooLarge", tt.name, cut, err)
+			}
+		}
+	}
 }

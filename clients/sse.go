@@ -96,7 +96,11 @@ func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
 	if err != nil {
 		return err
 	}
-	if tooLarge || f.parser.Pending() > f.max {
+	// The data so far must fit, and so must a partial line: it becomes at
+	// most one data line ("data: " and its line break besides). Checked on
+	// the data, not the bytes buffered, so the verdict does not depend on
+	// where reads happen to split an event.
+	if data, line := f.parser.PendingParts(); tooLarge || data > f.max || line > f.max+len("data: ")+2 {
 		return errTooLarge(f.max)
 	}
 	return nil

@@ -107,6 +107,14 @@ func (p *SSEParser) Feed(b []byte, emit func(SSEEvent)) error {
 // ends with Pending() > 0 was cut inside an event, which the WHATWG rules drop.
 func (p *SSEParser) Pending() int { return len(p.line) + len(p.data) + len(p.bomBuf) }
 
+// PendingParts splits Pending for a size limit on events: data is the length
+// the event's data would have if dispatched now (its complete data lines,
+// without the last line break; 0 when none), line the partial line not yet
+// ended, whatever field it turns out to be.
+func (p *SSEParser) PendingParts() (data, line int) {
+	return max(len(p.data)-1, 0), len(p.line) + len(p.bomBuf)
+}
+
 func (p *SSEParser) processLine(line []byte, emit func(SSEEvent)) {
 	if len(line) == 0 {
 		p.dispatch(emit)
