@@ -6,7 +6,7 @@ BIN      := bin/pushbench
 # change the workload; `pushbench run --help` lists the flag equivalents.
 BENCH_SCENARIO ?= scenarios/bench.yaml
 
-.PHONY: build test test-short vet fmt-check bench publish smoke fuzz clean
+.PHONY: build test test-short vet fmt-check bench publish smoke faults soak fuzz clean
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
@@ -42,6 +42,14 @@ bench: build
 ## smoke: the CI smoke scenario, whose thresholds must pass.
 smoke: build
 	./$(BIN) run --quiet scenarios/smoke.yaml
+
+## faults: stall, delay, drop, kill and restart the server on every transport (about a minute).
+faults: build
+	./$(BIN) run --quiet scenarios/faults.yaml
+
+## soak: 5,000 connections for 5 minutes per transport, then a leak check (about 12 minutes; not in CI).
+soak: build
+	./$(BIN) run scenarios/soak.yaml
 
 ## publish: run the bench scenario and publish it as results/README.md.
 publish: build

@@ -49,7 +49,10 @@ func builtinFaultArgs(sc scenarios.Scenario) (args []string, token string, err e
 // it; otherwise the URL is returned unchanged. Close the rig after the run.
 func openFaultRig(ctx context.Context, sc scenarios.Scenario, tg target.Target, token, subscriberURL string) (*faultRig, string, error) {
 	rig := &faultRig{adminBase: tg.URLs().Base, adminToken: token,
-		client: &http.Client{Timeout: time.Duration(sc.ConnectTimeout)}}
+		// No keep-alive: admin calls are rare, and an idle connection held
+		// to the server between them would show as a leaked descriptor in
+		// a baseline check.
+		client: &http.Client{Timeout: time.Duration(sc.ConnectTimeout), Transport: &http.Transport{DisableKeepAlives: true}}}
 	if len(sc.Faults) == 0 {
 		return rig, subscriberURL, nil
 	}

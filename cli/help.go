@@ -22,7 +22,7 @@ func commandExamples(name string) []example {
 			{"a shorter fan-out run on two transports", "pushbench run --transports sse,ws --connections 200 --rate 20 --duration 10s"},
 			{"a scenario file; exits 1 if one of its thresholds fails", "pushbench run scenarios/smoke.yaml"},
 			{"your own server, at pushbench's paths (/chunked, /sse, /ws, /socket.io/, /publish)", "pushbench run --target http://127.0.0.1:8080 --transports sse,ws"},
-			{"your own server with its own paths and publish endpoint", "pushbench run --target http://my-svc:8080 --transports sse --url sse=http://my-svc:8080/events --publish http://my-svc:8080/publish"},
+			{"your own server with its own paths and publish endpoint", "pushbench run --target http://my-svc:8080 --allow-remote --transports sse --url sse=http://my-svc:8080/events --publish http://my-svc:8080/publish"},
 			{"round-trip time through a server that echoes", "pushbench run --pattern echo --transports ws,socketio --connections 500 --rate 5"},
 			{"a server that pushes on its own: count, gaps, and latency and loss from its own fields", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/feed --timestamp t:ms --seq n"},
 			{"fan-out through a chat relay that wraps what it is sent", "pushbench run --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/chat --publish ws://127.0.0.1:3000/chat --publish-body '{\"text\":\"{{marker}}\"}'"},

@@ -51,11 +51,19 @@ func (r *run) sampleBaseline() baselineSample {
 	return s
 }
 
+// rssSettled is how close to its level before the run resident memory must
+// come for the check to stop waiting early; past it the check waits its full
+// settle time, since a runtime returns freed pages late (the reference server
+// does a few seconds after its last client left).
+const rssSettled = 16 << 20
+
 // settledAt reports whether now is back at (or below) before: descriptors and
-// goroutines are exact counts and must return; memory is judged by the
-// thresholds, since a runtime may keep freed pages for a while.
+// goroutines exactly, resident memory within rssSettled. How far memory
+// stayed above is for the thresholds to judge.
 func (s baselineSample) settledAt(before baselineSample) bool {
-	back := func(b, a results.Usage) bool { return a.FDs <= b.FDs && a.Goroutines <= b.Goroutines }
+	back := func(b, a results.Usage) bool {
+		return a.FDs <= b.FDs && a.Goroutines <= b.Goroutines && a.RSS <= b.RSS+rssSettled
+	}
 	if !back(before.generator, s.generator) {
 		return false
 	}
@@ -70,6 +78,7 @@ func (r *run) checkBaseline(ctx context.Context, before baselineSample, settle t
 	start := time.Now()
 	var after baselineSample
 	for {
+		runtime.GC() // sync.Pool contents survive one collection
 		debug.FreeOSMemory()
 		after = r.sampleBaseline()
 		if after.settledAt(before) || time.Since(start) >= settle {

@@ -155,6 +155,9 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	res := r.result(gen, timerLag, events)
 	if check > 0 && ctx.Err() == nil {
 		closeAll()
+		// The result holds what was measured; the connections' state (read
+		// buffers, trackers) is the run's own memory, not a leak.
+		r.conns = nil
 		res.Baseline = []results.Baseline{r.checkBaseline(ctx, before, check)}
 	}
 	return res, nil

@@ -159,6 +159,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.Rate > 0 {
 		go s.generate(genCtx)
 	}
+	idleDone := make(chan struct{})
+	go func() { defer close(idleDone); s.releaseWhenIdle(genCtx) }()
+	defer func() { stopGen(); <-idleDone }()
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- hs.Serve(ln) }()
 	lctx, stopListeners := context.WithCancel(ctx)
