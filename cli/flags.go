@@ -15,6 +15,23 @@ type flagSet struct {
 	command  string
 	synopsis string
 	stdout   io.Writer
+	// args are the arguments that are not flags, wherever they stood.
+	args []string
+}
+
+// Args are the arguments that are not flags: "run a.yaml --out x" and
+// "run --out x a.yaml" are the same command (after "--", all are arguments).
+func (fs *flagSet) Args() []string { return fs.args }
+
+// NArg is len(Args()).
+func (fs *flagSet) NArg() int { return len(fs.args) }
+
+// Arg is the i-th argument that is not a flag, or "".
+func (fs *flagSet) Arg(i int) string {
+	if i < 0 || i >= len(fs.args) {
+		return ""
+	}
+	return fs.args[i]
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting (only
@@ -31,7 +48,22 @@ func newFlagSet(name, synopsis string, stdout io.Writer) *flagSet {
 // parseFlags parses args: -h prints the help to stdout and returns errHelp; a
 // bad flag returns a usageError naming the flag and the form it takes.
 func parseFlags(fs *flagSet, args []string) error {
-	err := fs.Parse(args)
+	fs.args = nil
+	var err error
+	for {
+		if err = fs.Parse(args); err != nil {
+			break
+		}
+		rest := fs.FlagSet.Args()
+		// The flag package stops at the first argument that is not a flag;
+		// keep it and go on parsing, unless "--" ended the flags.
+		if len(rest) == 0 || (len(args) > len(rest) && args[len(args)-len(rest)-1] == "--") {
+			fs.args = append(fs.args, rest...)
+			break
+		}
+		fs.args = append(fs.args, rest[0])
+		args = rest[1:]
+	}
 	switch {
 	case err == nil:
 		return nil
