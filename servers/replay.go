@@ -36,6 +36,11 @@ type replayLog struct {
 	// resumes, gaps and replayed count SSE requests with a Last-Event-ID,
 	// the pushbench-gap events sent and the events replayed, for /stats.
 	resumes, gaps, replayed atomic.Int64
+
+	// floor is the last id before this server's known history: its origin,
+	// or the id before the first one loaded from the replay file. A client
+	// whose last id is below it asks about events this server never knew.
+	floor uint64
 }
 
 // ReplayStats are the replay buffer's figures in /stats.
@@ -58,11 +63,12 @@ func (l *replayLog) stats() ReplayStats {
 // newReplayLog returns the log of a server started at now.
 func newReplayLog(cfg Config, hub *Hub, now time.Time, log *slog.Logger) *replayLog {
 	l := &replayLog{
-		hub:  hub,
-		log:  log,
-		ring: newReplayRing(cfg.ReplayLen, cfg.ReplayBytes),
-		last: uint64(now.UnixMicro()),
-		path: cfg.ReplayFile,
+		hub:   hub,
+		log:   log,
+		ring:  newReplayRing(cfg.ReplayLen, cfg.ReplayBytes),
+		last:  uint64(now.UnixMicro()),
+		floor: uint64(now.UnixMicro()),
+		path:  cfg.ReplayFile,
 	}
 	if cfg.ReplayLen > 0 {
 		l.maxRecords = 2 * cfg.ReplayLen
@@ -87,7 +93,12 @@ func (l *replayLog) open() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	skipped := 0
+	loaded := false
 	err := loadReplayFile(l.path, l.maxLine, func(m *Message) {
+		if !loaded {
+			loaded = true
+			l.floor = min(l.floor, m.ID-1)
+		}
 		if m.ID <= l.ring.newest() {
 			skipped++
 			l.log.Warn("replay file: record out of order skipped", "file", l.path, "id", m.ID)
@@ -186,7 +197,10 @@ func (l *replayLog) since(pos uint64, known bool, lastEventID string, final func
 	if oldest == 0 {
 		oldest = l.last + 1
 	}
-	if !known || pos > l.last || pos+1 < oldest {
+	// Ids jump across a restart, so a gap is not "pos+1 below the oldest":
+	// it is an id this server cannot place, or one below a message the ring
+	// has evicted or below what the server ever knew.
+	if !known || pos > l.last || pos < l.ring.evicted || pos < l.floor {
 		r.gap = &replayGap{LastEventID: lastEventID, OldestID: oldest}
 		r.entries = l.ring.all()
 	} else {

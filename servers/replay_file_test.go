@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,3 +171,33 @@ func TestReplayFileInMissingDirectoryFails(t *testing.T) {
 }
 
 func idString(id uint64) string { return strconv.FormatUint(id, 10) }
+
+// TestNoFalseGapAcrossARestart: ids jump when a server restarts on its replay
+// file, so a client resuming from the old process's last id has missed only
+// what the new one published, all of it buffered: no gap. Once the buffer
+// has evicted a message newer than the client's id, it is a gap.
+func TestNoFalseGapAcrossARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "replay")
+	var logBuf bytes.Buffer
+	cfg := Config{ReplayLen: 3}
+	first := openReplayLog(t, cfg, path, replayT0, &logBuf)
+	publishN(first, 1, 2)
+	last := first.last
+	first.close()
+
+	second := openReplayLog(t, cfg, path, replayT0.Add(time.Hour), &logBuf)
+	publishN(second, 3, 3) // evicts 1 and 2, the client's last one included
+	r := second.since(last, true, "", func(int) bool { return false })
+	if r.gap != nil || !slices.Equal(seqs(r.entries), []uint64{3, 4, 5}) {
+		t.Fatalf("resume from the old process's last id: gap %+v, entries %v; want no gap and 3, 4, 5", r.gap, seqs(r.entries))
+	}
+	r = second.since(last-1, true, "", func(int) bool { return false })
+	if r.gap == nil {
+		t.Fatalf("resume from before an evicted message (2): no gap")
+	}
+	publishN(second, 6, 1) // evicts 3
+	r = second.since(last, true, "", func(int) bool { return false })
+	if r.gap == nil {
+		t.Fatalf("resume after 3 was evicted: no gap")
+	}
+}

@@ -16,6 +16,9 @@ type replayRing struct {
 	entries  []replayEntry
 	head     int // entries[head:] are live; the prefix awaits compaction
 	bytes    int64
+	// evicted is the newest id evicted (0: none): a client whose last id
+	// is below it missed at least that message.
+	evicted uint64
 }
 
 // replayEntry is a buffered message: only what a replay and the replay file
@@ -43,12 +46,14 @@ func newReplayRing(maxLen int, maxBytes int64) *replayRing {
 // byte bound on its own is therefore not kept.
 func (r *replayRing) push(m *Message) {
 	if r.maxLen <= 0 || r.maxBytes <= 0 {
+		r.evicted = max(r.evicted, m.ID) // kept nothing: missed for good
 		return
 	}
 	e := newReplayEntry(m)
 	r.entries = append(r.entries, e)
 	r.bytes += e.size
 	for r.len() > r.maxLen || r.bytes > r.maxBytes {
+		r.evicted = max(r.evicted, r.entries[r.head].id)
 		r.bytes -= r.entries[r.head].size
 		r.entries[r.head] = replayEntry{}
 		r.head++
