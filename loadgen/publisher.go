@@ -27,6 +27,12 @@ func (p *redialPublisher) Publish(msg []byte) error {
 	policy := p.r.cfg.Workload.Reconnect
 	deadline := p.r.sched.windowEnd + time.Duration(*p.r.cfg.Workload.Drain)
 	for attempt := 0; ; attempt++ {
+		// Past the drain nothing more is owed: give up at once, so a server
+		// that never answers costs at most one attempt beyond the drain and
+		// the run still ends within its bound.
+		if p.r.clock.Now() >= deadline {
+			return fmt.Errorf("publish not attempted: the drain ended (the server did not take earlier messages)")
+		}
 		err := p.try(msg)
 		if err == nil {
 			return nil
