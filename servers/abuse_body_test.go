@@ -17,19 +17,24 @@ import (
 // timeout, a byte at a time, and returns the status the server answered
 // with once it cut the body off (0 if it just closed).
 func trickle(t *testing.T, addr, target string) int {
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Error(err)
-		return -1
-	}
-	defer conn.Close()
 	// /publish takes only JSON (anything else is refused before the body is
 	// read); Engine.IO polling posts text/plain.
 	contentType := "text/plain"
 	if strings.HasPrefix(target, "/publish") {
 		contentType = "application/json"
 	}
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n", target, addr, contentType)
+	return trickleAs(t, addr, target, contentType, "")
+}
+
+// trickleAs is trickle with the content type and extra header lines given.
+func trickleAs(t *testing.T, addr, target, contentType, header string) int {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n%sContent-Length: 1000\r\n\r\n", target, addr, contentType, header)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -96,6 +101,31 @@ func TestTrickledBodiesCutAtTheDeadline(t *testing.T) {
 				if status := recv(t, statuses, "trickled POST's end"); status != http.StatusRequestTimeout {
 					t.Fatalf("trickled POST answered %d, want 408", status)
 				}
+			}
+		})
+	}
+}
+
+// TestRefusedTrickledBodiesAreCutToo: a POST the server refuses without
+// reading its body (wrong type, no token, no such path, wrong method) must not
+// let the client hold the connection by trickling that body: net/http would
+// read it before answering, with no deadline of its own.
+func TestRefusedTrickledBodiesAreCutToo(t *testing.T) {
+	cfg := servers.Config{BodyTimeout: 300 * time.Millisecond, PublishToken: "tok"}
+	_, base := start(t, cfg)
+	addr := strings.TrimPrefix(base, "http://")
+	tests := []struct {
+		name, target, contentType, header string
+	}{
+		{"publish as text/plain", "/publish", "text/plain", "Authorization: Bearer tok\r\n"},
+		{"publish without the token", "/publish", "application/json", ""},
+		{"no such path", "/nope", "application/json", ""},
+		{"wrong method", "/stats", "application/json", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if status := trickleAs(t, addr, tt.target, tt.contentType, tt.header); status == -1 {
+				t.Fatalf("connection still held")
 			}
 		})
 	}

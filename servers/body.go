@@ -54,3 +54,18 @@ func bodyStatus(err error) int {
 		return http.StatusBadRequest
 	}
 }
+
+// boundBodies gives every request that carries a body BodyTimeout to deliver
+// it, whoever reads it. A handler that refuses a request without reading its
+// body (415, 401, 404, 405, 403) leaves net/http to read up to 256 KiB of it
+// before answering, with no deadline of its own: a client trickling that body
+// would hold the connection forever. readBody lifts the deadline once a body
+// it wanted is in.
+func (s *Server) boundBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -61,7 +61,7 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 	}
 	s.hostileLog = newHostileLog(log, clk)
 	s.hosts.Store(newHostPolicy([]string{cfg.Addr}, cfg.AllowedHosts))
-	s.handler = s.checkHost(s.mux)
+	s.handler = s.boundBodies(s.checkHost(s.mux))
 	s.replay = newReplayLog(cfg, s.hub, clk.Now(), log)
 	for _, t := range []HTTPTransport{&chunkedTransport{srv: s}, &sseTransport{srv: s}, newWSTransport(s), newSocketIOTransport(s)} {
 		s.transports = append(s.transports, t)
