@@ -24,7 +24,9 @@ const allowRemoteHint = "add --allow-remote (target.allow_remote: true in a scen
 // brackets) is this machine by definition: localhost, 127.0.0.0/8 or ::1.
 // Any other name may resolve anywhere, so it counts as remote.
 func isLoopbackHost(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+	// Exactly "localhost": Go's resolver answers it from /etc/hosts, while
+	// "localhost." (fully qualified) may be asked of a DNS server.
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
@@ -50,7 +52,9 @@ func checkLoopbackURL(what, rawURL string) error {
 // publish endpoint leave this machine, unless allowed by the flag or the
 // scenario's target.allow_remote.
 func checkTargetLoopback(t scenarios.Target, allowFlag bool) error {
-	if t.Builtin || allowFlag || t.AllowRemote {
+	// A builtin target is on loopback, but --url and --publish may still
+	// point elsewhere.
+	if allowFlag || t.AllowRemote {
 		return nil
 	}
 	if t.URL != "" {
