@@ -160,7 +160,7 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	}
 	progress := newProgressPrinter(stderr, quiet)
 	defer progress.done()
-	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(),
+	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(), ServerProcess: tg.PID,
 		Progress:     progress.callback(),
 		Body:         sc.Messages.Body(sc.Pattern),
 		Receive:      receive,

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -17,36 +18,41 @@ const baselinePoll = 100 * time.Millisecond
 
 // usageOf reads what a process holds: pid -1 is this process (goroutines
 // included), a positive pid a local server (descriptors and memory only).
-func usageOf(pid int) results.Usage {
+// ok is false when the process cannot be read (it is gone).
+func usageOf(pid int) (u results.Usage, ok bool) {
 	dir := "/proc/self/fd"
 	if pid > 0 {
 		dir = "/proc/" + strconv.Itoa(pid) + "/fd"
 	}
-	u := results.Usage{RSS: rssOf(pid)}
-	if entries, err := os.ReadDir(dir); err == nil {
-		// ReadDir itself holds one descriptor on the directory while it reads.
-		u.FDs = int64(len(entries))
-		if pid < 0 {
-			u.FDs--
-		}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return u, false
 	}
+	// ReadDir itself holds one descriptor on the directory while it reads.
+	u.FDs = int64(len(entries))
 	if pid < 0 {
+		u.FDs--
 		u.Goroutines = int64(runtime.NumGoroutine())
 	}
-	return u
+	u.RSS = rssOf(pid)
+	return u, true
 }
 
-// baselineSample is what the generator and a local server hold now.
+// baselineSample is what the generator and a local server hold now; the
+// server's usage is nil when there is no local server to read.
 type baselineSample struct {
 	generator results.Usage
 	server    *results.Usage
+	serverPID int
 }
 
 func (r *run) sampleBaseline() baselineSample {
-	s := baselineSample{generator: usageOf(-1)}
-	if r.cfg.ServerPID > 0 {
-		u := usageOf(r.cfg.ServerPID)
-		s.server = &u
+	g, _ := usageOf(-1)
+	s := baselineSample{generator: g, serverPID: r.cfg.serverPID()}
+	if s.serverPID > 0 {
+		if u, ok := usageOf(s.serverPID); ok {
+			s.server = &u
+		}
 	}
 	return s
 }
@@ -66,6 +72,9 @@ func (s baselineSample) settledAt(before baselineSample) bool {
 	}
 	if !back(before.generator, s.generator) {
 		return false
+	}
+	if s.serverPID != before.serverPID {
+		return true // a restarted server is not compared
 	}
 	return before.server == nil || s.server == nil || back(*before.server, *s.server)
 }
@@ -91,12 +100,21 @@ func (r *run) checkBaseline(ctx context.Context, before baselineSample, settle t
 		}
 		break
 	}
-	return results.Baseline{
+	b := results.Baseline{
 		Worker:          r.cfg.Worker.Index,
 		Settled:         results.Duration(time.Since(start)),
 		GeneratorBefore: before.generator,
 		GeneratorAfter:  after.generator,
-		ServerBefore:    before.server,
-		ServerAfter:     after.server,
 	}
+	switch {
+	case before.serverPID == 0:
+		b.ServerNote = "the server is not a local process"
+	case after.serverPID != before.serverPID:
+		b.ServerNote = fmt.Sprintf("the server was restarted during the run (pid %d, then %d): two processes are not compared", before.serverPID, after.serverPID)
+	case before.server == nil || after.server == nil:
+		b.ServerNote = fmt.Sprintf("the server's process %d could not be read", before.serverPID)
+	default:
+		b.ServerBefore, b.ServerAfter = before.server, after.server
+	}
+	return b
 }

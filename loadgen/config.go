@@ -23,6 +23,10 @@ type Config struct {
 	// ServerPID, when the server runs on this machine, lets the idle pattern
 	// read the server's memory before and while it holds the connections.
 	ServerPID int
+	// ServerProcess, when set, returns the server's process id now: a fault
+	// that restarts the server changes it, and the leak check must not
+	// compare two different processes. Unset: ServerPID throughout.
+	ServerProcess func() int
 	// Plan, when set, is the schedule to run (a coordinator hands the same plan
 	// to several workers); otherwise one is made once connections are open.
 	Plan *Plan
@@ -45,6 +49,14 @@ type Config struct {
 	Receive clients.Receive
 	// Progress, when set, is called once a second with a snapshot of the run.
 	Progress func(Progress)
+}
+
+// serverPID is the local server's process id now (0: none, or not local).
+func (c Config) serverPID() int {
+	if c.ServerProcess != nil {
+		return c.ServerProcess()
+	}
+	return c.ServerPID
 }
 
 // withRuntime fills what the caller may leave out: the workload's defaults

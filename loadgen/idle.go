@@ -22,7 +22,7 @@ func (i *idle) drive(ctx context.Context, r *run) {
 		return
 	}
 	i.held = &results.Resources{Worker: r.cfg.Worker.Index, Held: r.ready.Load() - r.dropped.Load(),
-		GeneratorRSS: rssOf(-1), ServerRSSBefore: r.serverRSSBefore, ServerRSSHeld: rssOf(r.cfg.ServerPID)}
+		GeneratorRSS: rssOf(-1), ServerRSSBefore: r.serverRSSBefore, ServerRSSHeld: rssOf(r.cfg.serverPID())}
 	r.clock.SleepUntil(ctx, s.windowEnd)
 }
 

@@ -119,7 +119,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	if err := r.pat.prepare(runCtx, r); err != nil {
 		return nil, err
 	}
-	r.serverRSSBefore = rssOf(cfg.ServerPID)
+	r.serverRSSBefore = rssOf(cfg.serverPID())
 
 	// Phase 2: open the held connections.
 	info, _ := cfg.Workload.Pattern.Info()

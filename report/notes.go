@@ -117,6 +117,8 @@ func baselineLine(transport string, b results.Baseline) string {
 		usage("generator", b.GeneratorBefore, b.GeneratorAfter))
 	if b.ServerBefore != nil && b.ServerAfter != nil {
 		line += "; " + usage("server", *b.ServerBefore, *b.ServerAfter)
+	} else if b.ServerNote != "" {
+		line += "; server not compared: " + b.ServerNote
 	}
 	return line
 }

@@ -1,5 +1,10 @@
 package results
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Usage is what a process holds at one moment: open file descriptors,
 // goroutines (the generator only; 0 when unknown) and resident memory.
 type Usage struct {
@@ -19,7 +24,14 @@ type Baseline struct {
 	GeneratorAfter  Usage    `json:"generator_after"`
 	ServerBefore    *Usage   `json:"server_before,omitempty"`
 	ServerAfter     *Usage   `json:"server_after,omitempty"`
+	// ServerNote says why the server was not compared, when it was not.
+	ServerNote string `json:"server_note,omitempty"`
 }
+
+// ErrNotMeasured reports a leak-check metric the run's check could not read
+// (the server not local, or restarted during the run). It fails a threshold
+// even under "all": the check was asked for and did not happen.
+var ErrNotMeasured = errors.New("not measured")
 
 // growth is how far after stayed above before, never negative: a process
 // that ends below its baseline left nothing behind.
@@ -47,20 +59,25 @@ var baselineMetrics = map[string]func(Baseline) (int64, bool){
 	},
 }
 
-// baselineValue is a leak-check metric of r: the largest growth over its
-// workers, or ErrNotRecorded when the run did no check (or, for the server
-// metrics, the server was not local).
+// baselineValue is a leak-check metric of r: the largest growth over the
+// workers that measured it; ErrNotRecorded when the run did no check, and
+// ErrNotMeasured when no worker could read the server.
 func baselineValue(r *TransportResult, name string) (float64, error) {
+	if len(r.Baseline) == 0 {
+		return 0, ErrNotRecorded
+	}
 	f := baselineMetrics[name]
 	var v int64
-	found := false
+	found, note := false, ""
 	for _, b := range r.Baseline {
 		if g, ok := f(b); ok {
 			v, found = max(v, g), true
+		} else if note == "" {
+			note = b.ServerNote
 		}
 	}
 	if !found {
-		return 0, ErrNotRecorded
+		return 0, fmt.Errorf("%w: %s", ErrNotMeasured, note)
 	}
 	return float64(v), nil
 }

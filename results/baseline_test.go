@@ -2,6 +2,7 @@ package results
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +40,18 @@ func TestLostWhileConnected(t *testing.T) {
 	r := &TransportResult{Counters: Counters{Expected: 100, Received: 90, Lost: 10, LostAcrossReconnect: 7}}
 	if v, _, err := MetricValue(r, "lost_while_connected"); err != nil || v != 3 {
 		t.Fatalf("lost_while_connected = %v (%v), want 3: 10 lost, 7 of them across reconnects", v, err)
+	}
+}
+
+// TestServerNotMeasuredFails: a check that could not read the server (not
+// local, restarted) is an error naming why, not a pass by omission.
+func TestServerNotMeasuredFails(t *testing.T) {
+	r := &TransportResult{Baseline: []Baseline{{ServerNote: "the server was restarted during the run (pid 1, then 2): two processes are not compared"}}}
+	_, _, err := MetricValue(r, "server_fd_growth")
+	if !errors.Is(err, ErrNotMeasured) || !strings.Contains(err.Error(), "restarted") {
+		t.Fatalf("err %v, want ErrNotMeasured saying the server restarted", err)
+	}
+	if _, _, err := MetricValue(r, "generator_fd_growth"); err != nil {
+		t.Fatalf("generator metric: %v", err)
 	}
 }

@@ -31,8 +31,10 @@ func startChild(ctx context.Context, cfg ProcessConfig, args []string) (*child, 
 	cmd.WaitDelay = pipeGrace
 	// The child dies with its parent: a load generator killed with SIGKILL
 	// must not leave its builtin server running. (Linux sends the signal when
-	// the thread that started the child ends; Go keeps its threads.)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// the thread that started the child ends; Go keeps its threads.) SIGKILL,
+	// not SIGTERM: a child the parent had stopped (a stall fault) would keep
+	// a SIGTERM pending and stay stopped, holding its port, forever.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, "", &PhaseError{Command: cfg.Name, Phase: PhaseStart, Err: err}
 	}

@@ -323,35 +323,44 @@ func TestBuiltinStartsServeOnLoopback(t *testing.T) {
 // killed outright (SIGKILL, no chance to stop it), the child is not left
 // running.
 func TestChildDiesWithItsParent(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	parent := exec.CommandContext(ctx, testBinary(t))
-	parent.Env = append(os.Environ(), childEnv+"=parent", raceExitNow)
-	out, err := parent.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := parent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var pid int
-	if _, err := fmt.Fscanf(out, "child pid %d\n", &pid); err != nil || pid <= 0 {
-		_ = parent.Process.Kill()
-		_ = parent.Wait()
-		t.Fatalf("parent did not report its child: %v", err)
-	}
-	if processGone(pid) {
-		t.Fatalf("child %d not running before its parent was killed", pid)
-	}
-	_ = parent.Process.Signal(syscall.SIGKILL)
-	_ = parent.Wait()
-	deadline := time.Now().Add(10 * time.Second)
-	for !processGone(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("child %d still running 10s after its parent was killed", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
+	// A stopped child (a stall fault in progress) must die too: a pending
+	// SIGTERM would leave it stopped, holding its port, forever.
+	for _, stopped := range []bool{false, true} {
+		t.Run(map[bool]string{false: "running", true: "stopped"}[stopped], func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			parent := exec.CommandContext(ctx, testBinary(t))
+			parent.Env = append(os.Environ(), childEnv+"=parent", raceExitNow)
+			out, err := parent.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := parent.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var pid int
+			if _, err := fmt.Fscanf(out, "child pid %d\n", &pid); err != nil || pid <= 0 {
+				_ = parent.Process.Kill()
+				_ = parent.Wait()
+				t.Fatalf("parent did not report its child: %v", err)
+			}
+			if processGone(pid) {
+				t.Fatalf("child %d not running before its parent was killed", pid)
+			}
+			if stopped {
+				_ = syscall.Kill(pid, syscall.SIGSTOP)
+			}
+			_ = parent.Process.Signal(syscall.SIGKILL)
+			_ = parent.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for !processGone(pid) {
+				if time.Now().After(deadline) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+					t.Fatalf("child %d still there 10s after its parent was killed", pid)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
 	}
 }
 
