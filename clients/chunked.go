@@ -3,6 +3,7 @@ package clients
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -52,7 +53,11 @@ func (chunkedClient) Dial(ctx context.Context, url string, opts DialOptions) (Co
 type linesFramer struct{ lines wire.LineSplitter }
 
 func (f *linesFramer) feed(p []byte, emit func(Frame)) error {
-	return f.lines.Feed(p, func(line []byte) { emit(Frame{Data: line}) })
+	err := f.lines.Feed(p, func(line []byte) { emit(Frame{Data: line}) })
+	if errors.Is(err, wire.ErrLineTooLong) {
+		return fmt.Errorf("%w: %w", errTooLarge(f.lines.MaxLine), err)
+	}
+	return err
 }
 
 func (f *linesFramer) atEOF() error { return endOfStream(f.lines.Pending()) }

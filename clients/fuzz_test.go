@@ -22,7 +22,7 @@ func FuzzSSEFramer(f *testing.F) {
 		}
 		cut %= len(input) + 1
 		frame := func(parts ...[]byte) ([]Frame, error) {
-			fr := &sseFramer{max: max, parser: wire.SSEParser{MaxLine: max}}
+			fr := &sseFramer{max: max, parser: wire.SSEParser{MaxLine: max + sseLineSlack}}
 			var got []Frame
 			for _, p := range parts {
 				err := fr.feed(p, func(f Frame) {
@@ -96,5 +96,25 @@ func TestSSELimitIsOnTheEventNotTheBuffer(t *testing.T) {
 				t.Fatalf("%s split at %d: %v, want ErrTooLarge", tt.name, cut, err)
 			}
 		}
+	}
+}
+
+// TestTooLongLinesAreTooLarge: a line past the limit is a message over
+// --max-message (ErrTooLarge, class read/too-large) on SSE and NDJSON alike,
+// and an SSE event whose data fits passes even though its line, with
+// "data: ", is longer than the limit.
+func TestTooLongLinesAreTooLarge(t *testing.T) {
+	const max = 4
+	sse := &sseFramer{max: max, parser: wire.SSEParser{MaxLine: max + sseLineSlack}}
+	n := 0
+	if err := sse.feed([]byte("data: 0.42\n\n"), func(Frame) { n++ }); err != nil || n != 1 {
+		t.Fatalf("a 4-byte event with a 4-byte limit: %d events, %v", n, err)
+	}
+	if err := sse.feed([]byte("data: "+strings.Repeat("x", 100)), func(Frame) {}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a 100-byte SSE line: %v, want ErrTooLarge", err)
+	}
+	lines := &linesFramer{lines: wire.LineSplitter{MaxLine: max}}
+	if err := lines.feed([]byte("123456"), func(Frame) {}); !errors.Is(err, ErrTooLarge) || IOErrorClass("read", err) != "read/too-large" {
+		t.Fatalf("a 6-byte NDJSON line: %v (class %s), want ErrTooLarge", err, IOErrorClass("read", err))
 	}
 }

@@ -3,6 +3,7 @@ package clients
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -51,7 +52,10 @@ func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, 
 		return nil, tm, err
 	}
 	max := rcv.maxMessage()
-	f := &sseFramer{only: rcv.SSEEvent, max: max, parser: wire.SSEParser{MaxLine: max}, retry: opts.Resume.Retry}
+	// A line may be a little longer than the message limit: a data line
+	// carries "data: " and its line break, a comment or another field a few
+	// bytes of its own. The event's data is held to max exactly (feed).
+	f := &sseFramer{only: rcv.SSEEvent, max: max, parser: wire.SSEParser{MaxLine: max + sseLineSlack}, retry: opts.Resume.Retry}
 	f.parser.OnRetry = func(ms int64) { f.retry = time.Duration(ms) * time.Millisecond }
 	f.parser.ResumeFrom(opts.Resume.LastEventID)
 	return &sseConn{streamConn: newStreamConn(resp.Body, opts.Clock, f), framer: f}, tm, nil
@@ -70,6 +74,9 @@ var _ Resumable = (*sseConn)(nil)
 func (c *sseConn) ResumeState() Resume {
 	return Resume{LastEventID: c.framer.parser.LastEventID(), Retry: c.framer.retry}
 }
+
+// sseLineSlack is how much longer than the message limit an SSE line may be.
+const sseLineSlack = 64
 
 // sseFramer frames SSE events, keeping those of type only (all when empty)
 // and SSEGapEvent. An event is bounded as a whole by max, not line by line:
@@ -93,14 +100,16 @@ func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
 			emit(Frame{Data: []byte(ev.Data), ID: ev.ID, Event: ev.Type})
 		}
 	})
+	if errors.Is(err, wire.ErrLineTooLong) {
+		return fmt.Errorf("%w: %w", errTooLarge(f.max), err)
+	}
 	if err != nil {
 		return err
 	}
-	// The data so far must fit, and so must a partial line: it becomes at
-	// most one data line ("data: " and its line break besides). Checked on
-	// the data, not the bytes buffered, so the verdict does not depend on
-	// where reads happen to split an event.
-	if data, line := f.parser.PendingParts(); tooLarge || data > f.max || line > f.max+len("data: ")+2 {
+	// The data so far must fit; a partial line is bounded by the parser's
+	// MaxLine. Checked on the data, not the bytes buffered, so the verdict
+	// does not depend on where reads happen to split an event.
+	if data, _ := f.parser.PendingParts(); tooLarge || data > f.max {
 		return errTooLarge(f.max)
 	}
 	return nil

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 )
 
@@ -13,6 +14,10 @@ type LineSplitter struct {
 	MaxLine int
 	tail    []byte
 }
+
+// ErrLineTooLong reports a line past a splitter's or parser's MaxLine: the
+// peer sent more than the reader agreed to buffer.
+var ErrLineTooLong = errors.New("line too long")
 
 // DefaultMaxLine is the longest line a LineSplitter or SSEParser buffers when no
 // limit is set: far above any benchmark payload, low enough to bound memory.
@@ -30,7 +35,7 @@ func (s *LineSplitter) Feed(p []byte, emit func(line []byte)) error {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			if len(s.tail)+len(p) > max {
-				return fmt.Errorf("ndjson: line longer than %d bytes", max)
+				return fmt.Errorf("ndjson: %w: longer than %d bytes", ErrLineTooLong, max)
 			}
 			s.tail = append(s.tail, p...)
 			return nil
@@ -38,12 +43,12 @@ func (s *LineSplitter) Feed(p []byte, emit func(line []byte)) error {
 		line := p[:i]
 		if len(s.tail) > 0 {
 			if len(s.tail)+len(line) > max {
-				return fmt.Errorf("ndjson: line longer than %d bytes", max)
+				return fmt.Errorf("ndjson: %w: longer than %d bytes", ErrLineTooLong, max)
 			}
 			s.tail = append(s.tail, line...)
 			line = s.tail
 		} else if len(line) > max {
-			return fmt.Errorf("ndjson: line longer than %d bytes", max)
+			return fmt.Errorf("ndjson: %w: longer than %d bytes", ErrLineTooLong, max)
 		}
 		line = bytes.TrimSuffix(line, []byte{'\r'})
 		if len(line) > 0 {

@@ -81,13 +81,13 @@ func (p *SSEParser) Feed(b []byte, emit func(SSEEvent)) error {
 		i := bytes.IndexAny(b, "\r\n")
 		if i < 0 {
 			if len(p.line)+len(b) > max {
-				return fmt.Errorf("sse: line longer than %d bytes", max)
+				return fmt.Errorf("sse: %w: longer than %d bytes", ErrLineTooLong, max)
 			}
 			p.line = append(p.line, b...)
 			return nil
 		}
 		if len(p.line)+i > max {
-			return fmt.Errorf("sse: line longer than %d bytes", max)
+			return fmt.Errorf("sse: %w: longer than %d bytes", ErrLineTooLong, max)
 		}
 		line := b[:i]
 		if len(p.line) > 0 {
