@@ -60,6 +60,8 @@ type sioPollConn struct {
 	// once the dial returned.
 	pingWait time.Duration
 	lastPing time.Time
+	// writeTimeout bounds each POST (a pong, an echo send), answer included.
+	writeTimeout time.Duration
 }
 
 func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts DialOptions) (Conn, Timings, error) {
@@ -100,7 +102,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 		http: rt, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
 		maxBody: pollBodyLimit(rcv.maxMessage()), maxMessage: rcv.maxMessage(),
 		ctx: cctx, cancel: cancel, in: make(chan Frame, 256), done: make(chan struct{}),
-		pingWait: pingWait(hs), lastPing: time.Now(),
+		pingWait: pingWait(hs), lastPing: time.Now(), writeTimeout: opts.writeTimeout(),
 	}
 	c.session = newEIOSession(c, rcv)
 	c.session.recoverFrom(opts.Resume)
@@ -200,7 +202,12 @@ func (c *sioPollConn) pollLoop() {
 func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	body, err := pollRequest(ctx, c.http, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p), maxPollBody)
+	tctx, cancel := context.WithTimeout(ctx, c.writeTimeout)
+	defer cancel()
+	body, err := pollRequest(tctx, c.http, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p), maxPollBody)
+	if err != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		return fmt.Errorf("POST %s: no answer within %s: %w", c.url, c.writeTimeout, err)
+	}
 	if err == nil && string(body) != "ok" {
 		err = fmt.Errorf("POST %s: expected ok, got %.80q", c.url, body)
 	}
