@@ -29,10 +29,11 @@ type faultRig struct {
 	client     *http.Client
 }
 
-// builtinFaultArgs are the extra serve flags a builtin server needs for the
+// builtinFaultEnv is the environment a builtin server needs for the
 // scenario's faults: an admin token of this run's own when it drops
-// connections (the token is then needed to call the endpoint).
-func builtinFaultArgs(sc scenarios.Scenario) (args []string, token string, err error) {
+// connections (the token is then needed to call the endpoint), passed in the
+// environment so it does not show in the process list.
+func builtinFaultEnv(sc scenarios.Scenario) (env []string, token string, err error) {
 	if !sc.HasFault(scenarios.FaultDrop) {
 		return nil, "", nil
 	}
@@ -41,7 +42,7 @@ func builtinFaultArgs(sc scenarios.Scenario) (args []string, token string, err e
 		return nil, "", fmt.Errorf("admin token: %w", err)
 	}
 	token = hex.EncodeToString(b)
-	return []string{"--admin-token", token}, token, nil
+	return []string{adminTokenEnv + "=" + token}, token, nil
 }
 
 // openFaultRig prepares the faults of sc against tg. With a delay fault it

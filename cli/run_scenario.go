@@ -122,7 +122,7 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 // runTransport runs the scenario against one transport, starting and stopping
 // a builtin server around it when the target is builtin.
 func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool) (*results.TransportResult, error) {
-	extraArgs, adminToken, err := builtinFaultArgs(sc)
+	faultEnv, adminToken, err := builtinFaultEnv(sc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -138,7 +138,7 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		defer os.RemoveAll(dir)
 		replayFile = filepath.Join(dir, "replay")
 	}
-	tg, err := openTarget(ctx, sc.Target, extraArgs, replayFile, stderr)
+	tg, err := openTarget(ctx, sc.Target, faultEnv, replayFile, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -172,9 +172,9 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 }
 
 // openTarget starts a fresh reference server as a child process for a builtin
-// target (with extraArgs, e.g. what its faults need, and its replay buffer
-// kept in replayFile when set), or names the user's server.
-func openTarget(ctx context.Context, t scenarios.Target, extraArgs []string, replayFile string, stderr io.Writer) (target.Target, error) {
+// target (with env, e.g. what its faults need, and its replay buffer kept in
+// replayFile when set), or names the user's server.
+func openTarget(ctx context.Context, t scenarios.Target, env []string, replayFile string, stderr io.Writer) (target.Target, error) {
 	if !t.Builtin {
 		return target.NewRemote(target.URLs{Base: t.URL, Transports: t.URLs, Publish: t.Publish}), nil
 	}
@@ -182,5 +182,5 @@ func openTarget(ctx context.Context, t scenarios.Target, extraArgs []string, rep
 	if err != nil {
 		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
 	}
-	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, ExtraArgs: extraArgs, ReplayFile: replayFile})
+	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, Env: env, ReplayFile: replayFile})
 }

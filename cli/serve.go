@@ -53,7 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.cfg.SocketIO.MaxPayload, "sio-max-payload", d.SocketIO.MaxPayload, "Engine.IO maxPayload: largest polling POST or WebSocket message")
 	namespaces := mapFlag{}
 	fs.Var(namespaces, "sio-namespace", "Socket.IO namespace NAME=TOKEN that CONNECT must authenticate with {\"token\":TOKEN} (repeatable; default /admin=ok; \"/\" is always open)")
-	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "enable POST /admin/drop?percent=N (close N% of subscriber connections, for fault injection), requiring Authorization: Bearer TOKEN (default: disabled)")
+	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "enable POST /admin/drop?percent=N (close N% of subscriber connections, for fault injection), requiring Authorization: Bearer TOKEN (default $"+adminTokenEnv+"; unset: disabled)")
 	// The environment is read after parsing: a default would print the token in --help.
 	fs.StringVar(&o.cfg.PublishToken, "publish-token", "",
 		"bearer token POST and WebSocket /publish require (Authorization: Bearer TOKEN); required off loopback, enforced whenever set (default $"+publishTokenEnv+")")
@@ -77,6 +77,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.cfg.CORSOrigins, o.cfg.WSOrigins, o.cfg.AllowedHosts = cors, wsOrigins, allowedHosts
 	if o.cfg.PublishToken == "" {
 		o.cfg.PublishToken = os.Getenv(publishTokenEnv)
+	}
+	if o.cfg.AdminToken == "" {
+		o.cfg.AdminToken = os.Getenv(adminTokenEnv)
 	}
 	switch {
 	case o.cfg.ReplayLen < 0:
@@ -129,6 +132,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // publishTokenEnv is the environment variable --publish-token defaults to, so
 // the token need not show in the process list.
 const publishTokenEnv = "PUSHBENCH_PUBLISH_TOKEN"
+
+// adminTokenEnv is the same for --admin-token; pushbench run hands its
+// builtin server the token of a run's drop faults this way.
+const adminTokenEnv = "PUSHBENCH_ADMIN_TOKEN"
 
 // exposureError adds the way out to a refusal to listen off loopback without
 // a publish token: it is bad usage, so it exits 2.

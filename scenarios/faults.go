@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/url"
@@ -205,6 +206,42 @@ func (s *Scenario) validateFaults(full Scenario, at func(path, format string, ar
 			if u := tlsURL(full.Target); u != "" {
 				return at(where, "delay puts a plain TCP proxy in front of the target, which cannot stand in for the TLS server %s", u)
 			}
+		}
+	}
+	return s.checkKillOrder(at)
+}
+
+// checkKillOrder refuses kills and restarts that cannot follow each other:
+// actions run concurrently at their times, so a restart must come strictly
+// after a kill, and a server must be restarted before it is killed again.
+func (s *Scenario) checkKillOrder(at func(path, format string, args ...any) error) error {
+	type step struct {
+		i    int
+		kind FaultKind
+		at   workload.Duration
+	}
+	var steps []step
+	for i, f := range s.Faults {
+		if f.Kind == FaultKill || f.Kind == FaultRestart {
+			steps = append(steps, step{i, f.Kind, f.At})
+		}
+	}
+	slices.SortStableFunc(steps, func(a, b step) int { return cmp.Compare(a.at, b.at) })
+	down := false
+	var killedAt workload.Duration
+	for _, st := range steps {
+		path := fmt.Sprintf("$.faults[%d].%s", st.i, st.kind)
+		switch {
+		case st.kind == FaultKill && down:
+			return at(path, "kill at %s: the server is already down (killed at %s); restart it first", time.Duration(st.at), time.Duration(killedAt))
+		case st.kind == FaultKill:
+			down, killedAt = true, st.at
+		case !down:
+			return at(path, "restart at %s: no kill before it; a restart brings back a killed server", time.Duration(st.at))
+		case st.at == killedAt:
+			return at(path, "restart at %s: at the same time as the kill; actions run concurrently, so give the restart a later at", time.Duration(st.at))
+		default:
+			down = false
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package servers
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -32,7 +33,7 @@ func (s *Server) requireAdminToken(next http.Handler) http.Handler {
 	want := []byte("Bearer " + s.cfg.AdminToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			s.log.Warn("admin request refused: missing or wrong token", "path", r.URL.Path, "remote", r.RemoteAddr)
+			s.hostile("admin-token", r, errors.New("admin request without the admin token"))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pushbench admin"`)
 			http.Error(w, "admin endpoint: missing or wrong bearer token", http.StatusUnauthorized)
 			return

@@ -145,6 +145,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s %v: must not be negative (0 takes the default)", name, shown))
 		}
 	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("--rate %v: must not be negative (0 turns the built-in generator off)", c.Rate))
+	}
 	for _, f := range []struct {
 		name string
 		v    int64
@@ -176,6 +179,5 @@ func (c Config) Validate() error {
 	} {
 		atLeastZero(f.name, float64(f.v), f.v)
 	}
-	atLeastZero("--rate", c.Rate, c.Rate)
 	return errors.Join(errs...)
 }

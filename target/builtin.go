@@ -3,6 +3,7 @@ package target
 import (
 	"context"
 	"io"
+	"os"
 	"time"
 )
 
@@ -14,6 +15,9 @@ type BuiltinOptions struct {
 	Stderr io.Writer
 	// ExtraArgs are more pushbench serve flags.
 	ExtraArgs []string
+	// Env is added to the server's environment (secrets such as an admin
+	// token go here, not in arguments every user can read in ps).
+	Env []string
 	// ReplayFile, when set, is passed as --replay-file to the first start and
 	// to every restart, so the server keeps its SSE replay buffer on disk and
 	// SSE clients resume without loss across a kill and restart.
@@ -43,8 +47,18 @@ func builtinConfig(o BuiltinOptions) ProcessConfig {
 		Path:         o.Executable,
 		Args:         args("127.0.0.1:0"),
 		RestartArgs:  args,
+		Env:          builtinEnv(o.Env),
 		Stderr:       o.Stderr,
 		StartTimeout: o.StartTimeout,
 		StopTimeout:  o.StopTimeout,
 	}
+}
+
+// builtinEnv is the parent's environment plus extra, or nil (the parent's
+// environment as it is) when there is nothing to add.
+func builtinEnv(extra []string) []string {
+	if len(extra) == 0 {
+		return nil
+	}
+	return append(os.Environ(), extra...)
 }
