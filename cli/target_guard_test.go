@@ -18,7 +18,7 @@ import (
 
 func TestIsLoopbackHost(t *testing.T) {
 	for host, want := range map[string]bool{
-		"127.0.0.1": true, "127.9.8.7": true, "::1": true, "localhost": true, "LOCALHOST": true, "localhost.": true,
+		"127.0.0.1": true, "127.9.8.7": true, "::1": true, "localhost": true, "LOCALHOST": true, "localhost.": false, // asked of DNS, not /etc/hosts
 		"0.0.0.0": false, "10.0.0.1": false, "192.0.2.7": false, "example.com": false, "localhost.example.com": false, "::": false,
 	} {
 		if got := isLoopbackHost(host); got != want {
