@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/clients"
@@ -160,7 +161,7 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	}
 	progress := newProgressPrinter(stderr, quiet)
 	defer progress.done()
-	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(), ServerProcess: tg.PID,
+	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(), ServerProcess: tg.PID, ServerStats: builtinStats(sc.Target, tg),
 		Progress:     progress.callback(),
 		Body:         sc.Messages.Body(sc.Pattern),
 		Receive:      receive,
@@ -183,4 +184,13 @@ func openTarget(ctx context.Context, t scenarios.Target, env []string, replayFil
 		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
 	}
 	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, Env: env, ReplayFile: replayFile})
+}
+
+// builtinStats is the builtin server's GET /stats URL, where the leak check
+// reads its goroutines; "" for a user's server.
+func builtinStats(t scenarios.Target, tg target.Target) string {
+	if !t.Builtin {
+		return ""
+	}
+	return strings.TrimSuffix(tg.URLs().Base, "/") + "/stats"
 }

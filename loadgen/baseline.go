@@ -2,7 +2,10 @@ package loadgen
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -46,15 +49,43 @@ type baselineSample struct {
 	serverPID int
 }
 
-func (r *run) sampleBaseline() baselineSample {
+func (r *run) sampleBaseline(ctx context.Context) baselineSample {
 	g, _ := usageOf(-1)
 	s := baselineSample{generator: g, serverPID: r.cfg.serverPID()}
 	if s.serverPID > 0 {
 		if u, ok := usageOf(s.serverPID); ok {
+			u.Goroutines = serverGoroutines(ctx, r.cfg.ServerStats)
 			s.server = &u
 		}
 	}
 	return s
+}
+
+// serverGoroutines reads a pushbench server's goroutines from its /stats
+// (0: unknown). The request's own connection counts alike in every sample.
+func serverGoroutines(ctx context.Context, statsURL string) int64 {
+	if statsURL == "" {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, statsURL, nil)
+	if err != nil {
+		return 0
+	}
+	req.Close = true // leave no connection open between samples
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Goroutines int64 `json:"goroutines"`
+	}
+	if json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&st) != nil {
+		return 0
+	}
+	return st.Goroutines
 }
 
 // rssSettled is how close to its level before the run resident memory must
@@ -89,7 +120,7 @@ func (r *run) checkBaseline(ctx context.Context, before baselineSample, settle t
 	for {
 		runtime.GC() // sync.Pool contents survive one collection
 		debug.FreeOSMemory()
-		after = r.sampleBaseline()
+		after = r.sampleBaseline(ctx)
 		if after.settledAt(before) || time.Since(start) >= settle {
 			break
 		}

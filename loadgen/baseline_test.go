@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -47,5 +48,31 @@ func TestBaselineCheckFindsNothingLeft(t *testing.T) {
 				t.Errorf("server_fd_growth read without a local server PID")
 			}
 		})
+	}
+}
+
+// TestBaselineCheckReadsTheServer: with a local server's process and its
+// /stats, the check compares the server's descriptors, goroutines and memory
+// too (here the server runs in the test's own process).
+func TestBaselineCheckReadsTheServer(t *testing.T) {
+	base := startReference(t, servers.Config{})
+	cfg := smallLoad("ws", wsURL(base)+"/ws", wsURL(base)+"/publish")
+	cfg.Workload.BaselineCheck = workload.Duration(10 * time.Second)
+	cfg.ServerProcess = os.Getpid
+	cfg.ServerStats = base + "/stats"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := loadgenRun(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := res.Baseline[0]
+	if b.ServerBefore == nil || b.ServerBefore.Goroutines == 0 || b.ServerBefore.FDs == 0 {
+		t.Fatalf("server before %+v (%s): not read", b.ServerBefore, b.ServerNote)
+	}
+	for _, m := range []string{"server_fd_growth", "server_goroutine_growth"} {
+		if v, _, err := results.MetricValue(res, m); err != nil || v != 0 {
+			t.Errorf("%s = %v (%v), want 0: before %+v after %+v", m, v, err, b.ServerBefore, b.ServerAfter)
+		}
 	}
 }

@@ -27,6 +27,10 @@ type Config struct {
 	// that restarts the server changes it, and the leak check must not
 	// compare two different processes. Unset: ServerPID throughout.
 	ServerProcess func() int
+	// ServerStats, when set, is a pushbench server's GET /stats URL: the
+	// leak check reads the server's goroutines there (only its descriptors
+	// and memory show in /proc).
+	ServerStats string
 	// Plan, when set, is the schedule to run (a coordinator hands the same plan
 	// to several workers); otherwise one is made once connections are open.
 	Plan *Plan

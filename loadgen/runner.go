@@ -100,7 +100,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	var before baselineSample
 	check := time.Duration(cfg.Workload.BaselineCheck)
 	if check > 0 {
-		before = r.sampleBaseline()
+		before = r.sampleBaseline(ctx)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -51,6 +51,12 @@ var baselineMetrics = map[string]func(Baseline) (int64, bool){
 		}
 		return growth(b.ServerBefore.FDs, b.ServerAfter.FDs), true
 	},
+	"server_goroutine_growth": func(b Baseline) (int64, bool) {
+		if b.ServerBefore == nil || b.ServerAfter == nil || b.ServerBefore.Goroutines == 0 {
+			return 0, false
+		}
+		return growth(b.ServerBefore.Goroutines, b.ServerAfter.Goroutines), true
+	},
 	"server_rss_growth": func(b Baseline) (int64, bool) {
 		if b.ServerBefore == nil || b.ServerAfter == nil {
 			return 0, false

@@ -29,7 +29,7 @@ var counterMetrics = map[string]Unit{
 	"throughput": UnitRate, "conn_rate": UnitRate,
 	"server_rss_per_conn": UnitBytes, "generator_rss": UnitBytes,
 	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitBytes,
-	"server_fd_growth": UnitCount, "server_rss_growth": UnitBytes,
+	"server_fd_growth": UnitCount, "server_goroutine_growth": UnitCount, "server_rss_growth": UnitBytes,
 	"reconnects": UnitCount, "reconnect_failed": UnitCount, "lost_across_reconnect": UnitCount, "resume_gaps": UnitCount,
 	"lost_while_connected": UnitCount,
 }
