@@ -21,6 +21,8 @@ func commandExamples(name string) []example {
 			{"every transport, each against a fresh builtin reference server, default workload", "pushbench run"},
 			{"a shorter fan-out run on two transports", "pushbench run --transports sse,ws --connections 200 --rate 20 --duration 10s"},
 			{"a scenario file; exits 1 if one of its thresholds fails", "pushbench run scenarios/smoke.yaml"},
+			{"kill, stall, drop and delay the server mid-run on every transport, with reconnects (SSE resumes without loss)", "pushbench run scenarios/faults.yaml"},
+			{"connections that come back when the server drops them: backoff 500ms, at most 5s, 10 attempts in a row", "pushbench run --transports sse,ws --reconnect 500ms,5s,10"},
 			{"your own server, at pushbench's paths (/chunked, /sse, /ws, /socket.io/, /publish)", "pushbench run --target http://127.0.0.1:8080 --transports sse,ws"},
 			{"your own server with its own paths and publish endpoint", "pushbench run --target http://my-svc:8080 --allow-remote --transports sse --url sse=http://my-svc:8080/events --publish http://my-svc:8080/publish"},
 			{"round-trip time through a server that echoes", "pushbench run --pattern echo --transports ws,socketio --connections 500 --rate 5"},
