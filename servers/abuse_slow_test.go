@@ -156,7 +156,10 @@ func TestSlowSubscribersMemoryBounded(t *testing.T) {
 func TestWriteTimeoutKickCounted(t *testing.T) {
 	for _, path := range []string{"/ws", "/sse", "/chunked"} {
 		t.Run(path, func(t *testing.T) {
-			srv, base := start(t, servers.Config{WriteTimeout: 200 * time.Millisecond, MaxPublishBytes: 2 * mib})
+			// 1s, not less: the well-behaved client reads megabyte messages
+			// under the race detector on a busy machine, and must not itself
+			// take longer than the write timeout to drain one.
+			srv, base := start(t, servers.Config{WriteTimeout: time.Second, MaxPublishBytes: 2 * mib})
 			if path == "/ws" {
 				dialWS(t, wsURL(base)+path, nil) // never reads
 			} else {

@@ -126,12 +126,24 @@ func TestSSEResumeReplaysWhatWasMissed(t *testing.T) {
 					t.Fatalf("first event %+v, want the gap %+v", ev, *tt.wantGap)
 				}
 			}
+			// The live message goes out once the server has taken the resume
+			// (its first replayed event has arrived, or it has subscribed):
+			// published earlier, it would evict what the client asked for.
+			var first *wire.SSEEvent
 			if tt.wantFirst == 21 {
 				waitSubscribers(t, srv, 1)
+			} else {
+				ev := recv(t, events, fmt.Sprintf("message %d", tt.wantFirst))
+				first = &ev
 			}
 			publishSeq(srv, 21) // live: the replay must run into it seamlessly
 			for n := tt.wantFirst; n <= 21; n++ {
-				ev := recv(t, events, fmt.Sprintf("message %d", n))
+				var ev wire.SSEEvent
+				if n == tt.wantFirst && first != nil {
+					ev = *first
+				} else {
+					ev = recv(t, events, fmt.Sprintf("message %d", n))
+				}
 				env, err := wire.DecodeEnvelope([]byte(ev.Data))
 				if err != nil || env.Seq != n || ev.ID != idText(id(n)) || ev.Type != "message" {
 					t.Fatalf("event %+v (%v), want message %d with id %d", ev, err, n, id(n))
