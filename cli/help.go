@@ -44,6 +44,7 @@ func commandExamples(name string) []example {
 				"PUSHBENCH_PUBLISH_TOKEN=s3cret pushbench serve --addr :8080 --allowed-hosts bench.lan"},
 			{"publish to it", "curl -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/json' -d '{\"data\":\"hi\"}' http://bench.lan:8080/publish"},
 			{"SSE clients resume without loss even across a kill and restart of the server", "pushbench serve --replay-file /tmp/pushbench.replay"},
+			{"Prometheus metrics at /metrics (always on), and pprof on a separate loopback port for a soak", "pushbench serve --debug-addr 127.0.0.1:6060; go tool pprof http://127.0.0.1:6060/debug/pprof/heap"},
 		}
 	case "validate":
 		return []example{

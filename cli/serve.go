@@ -18,6 +18,7 @@ type serveOptions struct {
 	cfg        servers.Config
 	slowPolicy string
 	logLevel   string
+	debugAddr  string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	allowedHosts := listFlag{}
 	fs.Var(&allowedHosts, "allowed-hosts", "comma-separated Host header names accepted besides loopback names and the listen address (* for any; DNS-rebinding defence; default none)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve net/http/pprof (/debug/pprof/) on this separate loopback address, e.g. 127.0.0.1:6060 (default off; non-loopback refused)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -71,6 +73,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{err}
 	}
 	o.cfg.SlowPolicy = policy
+	if o.debugAddr != "" {
+		if err := checkDebugAddr(o.debugAddr); err != nil {
+			return usageError{err}
+		}
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -119,11 +126,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return exposureError(err)
 	}
+	if o.debugAddr != "" {
+		stopDebug, err := startDebugServer(o.debugAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopDebug()
+	}
 	srv := servers.New(o.cfg, log)
 	// The first stdout line announces the address; pushbench run's builtin
 	// target reads it to find a server started on port 0.
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/ (demo page) /chunked /sse /ws /socket.io/ /publish /stats")
+	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/ (demo page) /chunked /sse /ws /socket.io/ /publish /stats /metrics")
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped", "hub", fmt.Sprintf("%+v", srv.Hub().Stats()))
 	return exposureError(err)

@@ -17,6 +17,7 @@ func (t *chunkedTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// skip blank lines.
 		preamble:  []byte("\n"),
 		heartbeat: []byte("\n"), // an empty line: NDJSON readers skip it
+		open:      &t.srv.live.chunked,
 		frame:     (*Message).NDJSONLine,
 	})
 }

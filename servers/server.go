@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Server is the reference server: one hub shared by every push transport, a
@@ -42,6 +44,10 @@ type Server struct {
 	conns  sync.WaitGroup
 	// replay numbers, keeps and broadcasts every message (see Broadcast).
 	replay *replayLog
+	// live counts open streams and sockets per transport; metrics is the
+	// registry GET /metrics serves (see metrics.go).
+	live    openConns
+	metrics *prometheus.Registry
 }
 
 // New builds a server from cfg (defaults filled in) logging to log.
@@ -71,6 +77,8 @@ func newServer(cfg Config, log *slog.Logger, clk clock) *Server {
 	s.mux.Handle("POST /publish", pub)
 	s.mux.Handle("GET /publish", pub)
 	s.mux.HandleFunc("GET /stats", s.serveStats)
+	s.metrics = newMetricsRegistry(s)
+	s.mux.Handle("GET /metrics", metricsHandler(s.metrics))
 	s.registerAdmin()
 	servePage(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })

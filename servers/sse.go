@@ -21,6 +21,7 @@ func (t *sseTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		contentType:   "text/event-stream; charset=utf-8",
 		preamble:      wire.AppendSSERetry(nil, t.srv.cfg.SSERetry.Milliseconds()),
 		heartbeat:     wire.AppendSSEComment(nil, " heartbeat"),
+		open:          &t.srv.live.sse,
 		frame:         (*Message).SSEFrame,
 		resume:        t.srv.resumeSSE,
 		closingStatus: http.StatusNoContent,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,8 @@ type streamWriter struct {
 	// closingStatus answers a stream request that comes during shutdown;
 	// zero means 503 (SSE answers 204: browsers stop reconnecting).
 	closingStatus int
+	// open counts this transport's open streams, for /metrics.
+	open *atomic.Int64
 }
 
 // serveStream subscribes the request to the hub and writes each message as it
@@ -47,6 +50,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		s.refuseStream(w, sw.closingStatus)
 		return
 	}
+	sw.open.Add(1)
+	defer sw.open.Add(-1)
 	defer func() {
 		if sub != nil {
 			s.hub.Unsubscribe(sub)

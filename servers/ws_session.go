@@ -95,6 +95,10 @@ func (ws *wsSession) requestClose(code int, reason string) {
 
 func (ws *wsSession) readLoop(onMessage func(int, []byte) (int, string)) {
 	defer close(ws.readDone)
+	if ws.sub != nil { // a subscriber's socket is open as long as its reader runs
+		ws.srv.live.ws.Add(1)
+		defer ws.srv.live.ws.Add(-1)
+	}
 	c := ws.conn
 	cfg := ws.srv.cfg
 	c.SetReadLimit(cfg.WSReadLimit)
