@@ -46,10 +46,10 @@ func ErrorLines(run *results.Run) []string {
 				t.Transport, t.Counters.ConnReady, t.Counters.ConnAttempted, float64(t.Counters.ConnReady)/secs))
 		}
 		for _, res := range t.Resources {
-			line := fmt.Sprintf("%s: held %d connections; generator RSS %s", t.Transport, res.Held, formatBytes(float64(res.GeneratorRSS)))
+			line := fmt.Sprintf("%s: held %d connections; generator RSS %s", t.Transport, res.Held, results.FormatBytes(float64(res.GeneratorRSS)))
 			if res.ServerRSSHeld > 0 {
-				line += fmt.Sprintf("; server RSS %s -> %s, %s per connection", formatBytes(float64(res.ServerRSSBefore)),
-					formatBytes(float64(res.ServerRSSHeld)), formatBytes(res.ServerBytesPerConn()))
+				line += fmt.Sprintf("; server RSS %s -> %s, %s per connection", results.FormatBytes(float64(res.ServerRSSBefore)),
+					results.FormatBytes(float64(res.ServerRSSHeld)), results.FormatBytes(res.ServerBytesPerConn()))
 			}
 			lines = append(lines, line)
 		}
@@ -65,17 +65,6 @@ func ErrorLines(run *results.Run) []string {
 		}
 	}
 	return lines
-}
-
-// formatBytes prints a byte count in KiB or MiB.
-func formatBytes(b float64) string {
-	switch {
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", b/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", b/(1<<10))
-	}
-	return fmt.Sprintf("%.0f B", b)
 }
 
 // listenLine sums up a listen run: what arrived, how far apart, how soon.
@@ -111,7 +100,7 @@ func baselineLine(transport string, b results.Baseline) string {
 		if before.Goroutines > 0 {
 			s += fmt.Sprintf(", goroutines %d -> %d", before.Goroutines, after.Goroutines)
 		}
-		return s + fmt.Sprintf(", RSS %s -> %s", formatBytes(float64(before.RSS)), formatBytes(float64(after.RSS)))
+		return s + fmt.Sprintf(", RSS %s -> %s", results.FormatBytes(float64(before.RSS)), results.FormatBytes(float64(after.RSS)))
 	}
 	line := fmt.Sprintf("%s: after the run (settled %s): %s", transport, time.Duration(b.Settled).Round(time.Millisecond),
 		usage("generator", b.GeneratorBefore, b.GeneratorAfter))
