@@ -39,6 +39,7 @@ type runOptions struct {
 	drain      time.Duration
 	reconnect  string
 	name       string
+	findMax    string
 
 	command []string // the command line, recorded in results
 
@@ -55,7 +56,7 @@ type runOptions struct {
 // workloadFlags may not be combined with scenario files: the file says it all.
 var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
 	"duration", "rate", "payload", "connect-timeout", "drain", "reconnect", "name", "publish-body", "echo-body", "timestamp", "seq",
-	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth"}
+	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth", "find-max"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
@@ -88,6 +89,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.DurationVar(&o.connectTO, "connect-timeout", time.Duration(workload.DefaultConnectTimeout), "time allowed for each connection to become ready")
 	fs.DurationVar(&o.drain, "drain", time.Duration(workload.DefaultDrain), "how long after the last send late messages still count; later ones are lost (0 for none)")
 	fs.StringVar(&o.reconnect, "reconnect", "", "redial held connections the server ends or drops: BACKOFF[,MAX_BACKOFF[,ATTEMPTS]] (e.g. 500ms,5s,10; \"on\" for 500ms,5s, jitter 0.5, no attempt limit); SSE waits the server's retry and resends Last-Event-ID (default: a lost connection stays lost)")
+	fs.StringVar(&o.findMax, "find-max", "", "search each transport's highest sustained deliveries/s (fanout, echo) instead of one run at --rate: on, or KEY=VALUE,... of the scenario's find_max keys, e.g. below=100ms,loss_below=0.1%,start=1000/s,step=2x,max_steps=8,bisect=3,step_duration=10s")
 	fs.StringVar(&o.name, "name", "run", "run name, used in the result directory name")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which each run's result directory is written (empty: do not save)")
 	fs.StringVar(&o.format, "format", "text", "table format on stdout: text or markdown")
@@ -146,6 +148,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, sc := range scs {
 		if err := checkTargetLoopback(sc.Target, o.allowRemote); err != nil {
 			return usageError{scenarioError(sc, err)}
+		}
+		if sc.FindMax != nil && worker.Count > 1 {
+			return usageError{scenarioError(sc, fmt.Errorf("find_max runs in one process (each step's rate depends on the last outcome): drop --worker"))}
 		}
 	}
 	if o.out != "" {
@@ -255,6 +260,13 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 	}
 	sc.Target.URLs, sc.Target.Publish = o.urls, o.publish
 	sc.Messages = o.messages
+	if o.findMax != "" {
+		f, err := scenarios.ParseFindMaxFlag(o.findMax)
+		if err != nil {
+			return nil, fmt.Errorf("--find-max %w", err)
+		}
+		sc.FindMax = f
+	}
 	if err := sc.Check(); err != nil {
 		var fe *workload.FieldError
 		if errors.As(err, &fe) {
@@ -310,6 +322,7 @@ func flagOfKey(key string) (string, bool) {
 		"publish_event": "--publish-event", "echo_event": "--echo-event", "timestamp": "--timestamp", "seq": "--seq",
 		"headers": "--header", "chunked_framing": "--chunked-framing", "sse_event": "--sse-event", "sio_event": "--sio-event",
 		"sio_namespace": "--sio-namespace", "sio_auth": "--sio-auth", "messages": "--header/--sio-* flags",
+		"find_max": "--find-max", "find_max.metric": "--find-max",
 	}
 	f, ok := flags[key]
 	return f, ok

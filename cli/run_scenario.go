@@ -17,6 +17,7 @@ import (
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
 	"github.com/pushbench/pushbench/target"
+	"github.com/pushbench/pushbench/workload"
 )
 
 // runScenario runs every transport of sc once, prints the table and the
@@ -79,6 +80,9 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 	fmt.Fprintln(stdout, report.TableLegend)
 	for _, l := range report.ErrorLines(run) {
 		fmt.Fprintf(stdout, "  - %s\n", l)
+	}
+	if err := report.WriteFindMaxSection(stdout, run, tableFormat(o.format, o.wide)); err != nil {
+		return false, err
 	}
 	if !printVerdicts(stdout, full.Thresholds.Evaluate(run)) {
 		passed = false
@@ -168,8 +172,87 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		PublishEvent: sc.Messages.PublishEvent,
 		Payload:      loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq},
 		Timeline:     rig.actions(sc.Faults)}
+	if sc.FindMax != nil {
+		return findMax(ctx, sc, cfg, log, stderr)
+	}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
 	return loadgen.Run(ctx, cfg, log)
+}
+
+// findMax runs the scenario's saturation search against one transport: each
+// step a separate loadgen.Run at the step's rate on the same server, with
+// fresh connections, so every step is judged on its own window and a step
+// that overloaded the server leaves no backlog or dead connections to the
+// next. Connections stay fixed; the rate per connection (broadcasts/s for
+// fanout, sends/s for echo) is deliveries/s over connections. It prints a
+// line per step, and returns the highest passing step's result (the first
+// step's when none passed) carrying the whole curve.
+func findMax(ctx context.Context, sc scenarios.Scenario, cfg loadgen.Config, log *slog.Logger, stderr io.Writer) (*results.TransportResult, error) {
+	f := sc.FindMax.WithDefaults()
+	crit := f.Criteria()
+	conns := float64(sc.Connections)
+	knob := "broadcasts/s"
+	if sc.Pattern == workload.Echo {
+		knob = "sends/s per connection"
+	}
+	byStep := map[int]*results.TransportResult{}
+	step := func(ctx context.Context, req loadgen.FindMaxRequest) results.FindMaxStep {
+		c := cfg
+		c.Workload.Rate = workload.Rate(req.Deliveries / conns)
+		c.Workload.Duration = f.StepDuration
+		fmt.Fprintf(stderr, "find-max %s: step %d (%s): %.0f deliveries/s = %d connections x %.4g %s\n",
+			cfg.Transport, req.N, req.Phase, req.Deliveries, sc.Connections, float64(c.Workload.Rate), knob)
+		start := time.Now()
+		tr, err := loadgen.Run(ctx, c, log)
+		took := time.Since(start)
+		if err != nil {
+			st := loadgen.FindMaxStepError(err, took)
+			fmt.Fprintf(stderr, "find-max %s: step %d: %s: %s\n", cfg.Transport, req.N, st.Outcome, st.Reason)
+			return st
+		}
+		byStep[req.N] = tr
+		st := loadgen.JudgeFindMaxStep(tr, crit)
+		st.Took = results.Duration(took)
+		line := fmt.Sprintf("find-max %s: step %d: %s  achieved %.0f/s  p99 %s  loss %s  (%s)", cfg.Transport, req.N, st.Outcome,
+			st.Achieved, results.FormatDuration(time.Duration(st.P99)), results.FormatValue(st.LossRatio, results.UnitRatio), took.Round(time.Second))
+		if st.Reason != "" {
+			line += ": " + st.Reason
+		}
+		fmt.Fprintln(stderr, line)
+		return st
+	}
+	log.Info("find-max", "scenario", sc.Name, "transport", cfg.Transport, "pattern", sc.Pattern, "connections", sc.Connections,
+		"start", float64(f.Start), "max_steps", f.MaxSteps, "bisect", *f.Bisect)
+	fm := loadgen.FindMax(ctx, f.Search(), step)
+	fm.Metric, fm.Below, fm.LossBelow, fm.Connections = crit.Metric, crit.Below, crit.LossBelow, sc.Connections
+	fm.Knob = knob + " at fixed connections"
+	var best *results.TransportResult
+	bestRate := -1.0
+	for _, st := range fm.Steps {
+		if tr := byStep[st.N]; tr != nil && st.Passed() && st.Deliveries > bestRate {
+			best, bestRate = tr, st.Deliveries
+		}
+	}
+	for n := 1; best == nil && n <= len(fm.Steps); n++ {
+		best = byStep[n]
+	}
+	if best == nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: find-max: interrupted before a step finished: %w", cfg.Transport, ctx.Err())
+		}
+		return nil, fmt.Errorf("%s: find-max: no step ran: %s", cfg.Transport, firstReason(fm))
+	}
+	best.FindMax = &fm
+	fmt.Fprintf(stderr, "find-max %s: %s\n", cfg.Transport, report.FindMaxVerdict(fm))
+	return best, nil
+}
+
+// firstReason is why the first step of a search did not run.
+func firstReason(fm results.FindMax) string {
+	if len(fm.Steps) == 0 {
+		return "the search took no step"
+	}
+	return fm.Steps[0].Reason
 }
 
 // openTarget starts a fresh reference server as a child process for a builtin

@@ -22,7 +22,11 @@ func WriteMarkdownReport(w io.Writer, run *results.Run) error {
 		return err
 	}
 	e := run.Env
-	fmt.Fprintf(w, "\n%s\n\n", TableLegend)
+	fmt.Fprintf(w, "\n%s\n", TableLegend)
+	if err := WriteFindMaxSection(w, run, FormatMarkdown); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
 	version := e.Version
 	if e.Commit != "" {
 		version += " (" + shortCommit(e.Commit)

@@ -33,7 +33,7 @@ type runFile struct {
 
 // WriteRunDir writes a run's directory: result.json (everything, histograms
 // exactly encoded, by the results codec), summary.md and summary.csv,
-// latency.svg, and one <transport>-<histogram>.hgrm per recorded histogram.
+// latency.svg (and find-max.svg after a saturation search), and one <transport>-<histogram>.hgrm per recorded histogram.
 func WriteRunDir(dir string, run *results.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create result directory: %w", err)
@@ -57,6 +57,9 @@ func runFiles(run *results.Run) []runFile {
 		{"summary.md", func(w io.Writer) error { return WriteMarkdownReport(w, run) }},
 		{"summary.csv", func(w io.Writer) error { return WriteSummaryCSV(w, SummarizeRun(run)) }},
 		{"latency.svg", func(w io.Writer) error { return WriteLatencySVG(w, run) }},
+	}
+	if HasFindMax(run) {
+		files = append(files, runFile{FindMaxSVGFile, func(w io.Writer) error { return WriteFindMaxSVG(w, run) }})
 	}
 	for _, t := range run.Transports {
 		for _, name := range slices.Sorted(maps.Keys(t.Histograms)) {

@@ -212,3 +212,31 @@ func writeTable(w io.Writer, format Format, header []string, rows [][]string, al
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// WriteFindMaxTable renders a saturation search's curve, one row per step
+// (find_max.go); the reason column only where every column is shown.
+func WriteFindMaxTable(w io.Writer, fm results.FindMax, format Format) error {
+	all := format == FormatMarkdown || format == FormatWide
+	header := []string{"step", "phase", "deliveries/s", "achieved/s", "p99"}
+	if fm.Metric != "latency.p99" {
+		header = append(header, fm.Metric)
+	}
+	header = append(header, "loss", "conns failed", "outcome", "took")
+	if all {
+		header = append(header, "reason")
+	}
+	rows := make([][]string, 0, len(fm.Steps))
+	for _, st := range fm.Steps {
+		rows = append(rows, findMaxCells(fm, st, all))
+	}
+	if format != FormatMarkdown {
+		format = FormatText
+	}
+	align := make([]tw.Align, len(header))
+	for i, h := range header {
+		if h == "phase" || h == "outcome" || h == "reason" {
+			align[i] = tw.AlignLeft
+		}
+	}
+	return writeTable(w, format, header, rows, align)
+}

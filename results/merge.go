@@ -75,6 +75,9 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("merge: nothing to merge")
 	}
+	if err := mergeFindMax(parts); err != nil {
+		return nil, err
+	}
 	first := parts[0]
 	out := &TransportResult{
 		Transport:  first.Transport,

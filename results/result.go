@@ -130,6 +130,9 @@ type TransportResult struct {
 	// LatencyClock says whose clock the latency histogram is on
 	// (ClockGenerator or ClockServer).
 	LatencyClock string `json:"latency_clock,omitempty"`
+	// FindMax is the saturation search that produced this result, whose
+	// figures are then those of its highest passing step (find_max.go).
+	FindMax *FindMax `json:"find_max,omitempty"`
 }
 
 // Resources is what holding connections cost, read in the middle of an idle

@@ -30,6 +30,9 @@ type Scenario struct {
 	Thresholds        Thresholds `yaml:"thresholds" json:"-"`
 	// Faults are timed actions against the target (faults.go).
 	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
+	// FindMax, when set, searches each transport's highest sustained rate
+	// instead of running the workload's rate once (find_max.go).
+	FindMax *FindMax `yaml:"find_max" json:"find_max,omitempty"`
 
 	// File is where the scenario was loaded from ("" for one built from flags).
 	File string `yaml:"-" json:"file,omitempty"`
@@ -77,6 +80,10 @@ func (s Scenario) WithDefaults() Scenario {
 		s.Target.Builtin = true
 	}
 	s.Workload = s.Workload.WithDefaults()
+	if s.FindMax != nil {
+		f := s.FindMax.WithDefaults()
+		s.FindMax = &f
+	}
 	if len(s.Transports) == 0 {
 		info, _ := s.Pattern.Info()
 		for _, e := range clients.Entries() {
@@ -241,6 +248,9 @@ func (s *Scenario) validate(file *ast.File) error {
 		if u, err := url.Parse(raw); err != nil || !slices.Contains(want, u.Scheme) || u.Host == "" {
 			return at("$.target.urls", "%s URL %q: want %s://host:port/path", tr, raw, strings.Join(want, ":// or "))
 		}
+	}
+	if err := s.validateFindMax(full, at); err != nil {
+		return err
 	}
 	return s.validateFaults(full, at)
 }
