@@ -23,9 +23,11 @@ type FindMaxSearch struct {
 	Add      float64 // else adds this
 	MaxSteps int     // raise steps at most
 	Bisect   int     // bisection steps at most
-	// Retries is how many times a failed step (not a generator-limited
-	// one) is run again at the same rate; it fails only if every attempt
-	// fails, so one noisy step does not end the search early.
+	// Retries is how many times a step that failed or was
+	// generator-limited is run again at the same rate; it counts as not
+	// passing only if no attempt passes, so one noisy step (a burst of
+	// other work on a shared host shows as loss, latency or timer lag)
+	// does not end the search early.
 	Retries int
 	// TimeLimit stops the search from starting a step once its steps
 	// took this long in total (0: bounded by the step counts alone).
@@ -73,7 +75,7 @@ func FindMax(ctx context.Context, s FindMaxSearch, step FindMaxStepFunc) results
 	// attempt runs a step and its retries; ok is false when the search must stop.
 	attempt := func(phase string, rate float64) (results.FindMaxStep, bool) {
 		st, ok := run(phase, rate)
-		for i := 0; ok && st.Outcome == results.StepFail && i < s.Retries; i++ {
+		for i := 0; ok && retryable(st.Outcome) && i < s.Retries; i++ {
 			st, ok = run(PhaseRetry, rate)
 		}
 		return st, ok
@@ -143,6 +145,12 @@ func midpoint(lo, hi float64) float64 {
 		mid = math.Round(mid)
 	}
 	return mid
+}
+
+// retryable reports whether a step's outcome may be noise worth a second
+// look: a step that could not run is not retried.
+func retryable(outcome string) bool {
+	return outcome == results.StepFail || outcome == results.StepGeneratorLimited
 }
 
 // limitOf names what a non-passing step says about the maximum.
