@@ -6,7 +6,7 @@ BIN      := bin/pushbench
 # change the workload; `pushbench run --help` lists the flag equivalents.
 BENCH_SCENARIO ?= scenarios/bench.yaml
 
-.PHONY: build test test-short vet fmt-check bench publish smoke faults soak fuzz clean
+.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits fuzz clean
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
@@ -50,6 +50,12 @@ faults: build
 ## soak: 5,000 connections for 5 minutes per transport, then a leak check (about 12 minutes; not in CI).
 soak: build
 	./$(BIN) run scenarios/soak.yaml
+
+## limits: 19,000 idle connections per transport (socketio-polling 9,500: two
+## sockets each) from one generator process against one server process; prints
+## server and generator memory per connection (a few minutes; not in CI).
+limits: build
+	./$(BIN) run --quiet scenarios/limits.yaml scenarios/limits-polling.yaml
 
 ## publish: run the bench scenario and publish it as results/README.md.
 publish: build

@@ -32,7 +32,7 @@ func newPattern(p workload.Pattern) pattern {
 	case workload.Echo:
 		return &echo{}
 	case workload.Idle:
-		return &idle{}
+		return idle{}
 	case workload.Churn:
 		return &churn{}
 	case workload.Listen:

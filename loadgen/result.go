@@ -59,6 +59,7 @@ func (r *run) result(gen results.Generator, timerLag *results.Histogram, events 
 		Errors:     r.rec.errs.snapshot(),
 		Generator:  []results.Generator{gen},
 		Events:     events,
+		Resources:  []results.Resources{r.meter.resources()},
 	}
 	if r.interruptedAt != 0 {
 		res.Interrupted = true

@@ -51,9 +51,9 @@ type run struct {
 	attempted, ready, failed, dropped, ended atomic.Int64
 	// settled counts ready connections drain need not wait for: they have
 	// every measured message, or they ended first. Each counts once.
-	settled         atomic.Int64
-	conns           []*connState
-	serverRSSBefore int64
+	settled atomic.Int64
+	conns   []*connState
+	meter   *meter // CPU, memory and goroutines the run costs
 }
 
 // Run drives one transport with the workload in cfg and returns what it
@@ -94,6 +94,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		tmpl:      tmpl,
 	}
 	r.dial.Receive = cfg.Receive
+	r.meter = newMeter(cfg)
 	var closeOnce sync.Once
 	closeAll := func() { closeOnce.Do(func() { r.pat.close(); r.dial.Close() }) }
 	defer closeAll()
@@ -119,7 +120,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	if err := r.pat.prepare(runCtx, r); err != nil {
 		return nil, err
 	}
-	r.serverRSSBefore = rssOf(cfg.serverPID())
+	r.meter.before()
 
 	// Phase 2: open the held connections.
 	info, _ := cfg.Workload.Pattern.Info()
@@ -132,6 +133,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 			r.interruptedAt = clock.Now()
 			cancel()
 			r.live.Wait()
+			r.meter.finish()
 			return r.result(results.Generator{Worker: cfg.Worker.Index}, results.NewHistogram(), nil), nil
 		}
 		log.Info("connections open", "transport", cfg.Transport, "ready", r.ready.Load(), "failed", r.failed.Load(),
@@ -152,6 +154,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	}
 	cancel()
 	r.live.Wait()
+	r.meter.finish()
 	res := r.result(gen, timerLag, events)
 	if check > 0 && ctx.Err() == nil {
 		closeAll()
@@ -212,9 +215,17 @@ func (r *run) execute(ctx context.Context) (results.Generator, *results.Histogra
 	r.phase.set(PhaseWarmup)
 	r.clock.SleepUntil(ctx, r.sched.windowStart)
 	r.phase.set(PhaseMeasuring)
-	cpuStart, wallStart := cpuTime(), r.clock.Now()
+	r.meter.startWindow()
+	wallStart := r.clock.Now()
+	// Memory and goroutines are read in the middle of the window, once
+	// every held connection has settled.
+	if info, _ := r.cfg.Workload.Pattern.Info(); info.Holds &&
+		r.clock.SleepUntil(ctx, r.sched.windowStart+(r.sched.windowEnd-r.sched.windowStart)/2) {
+		r.meter.hold(ctx, r.ready.Load()-r.dropped.Load())
+	}
 	r.clock.SleepUntil(ctx, r.sched.windowEnd)
-	cpuUsed, wall := cpuTime()-cpuStart, r.clock.Now()-wallStart
+	r.meter.endWindow(r.rec.measured())
+	wall := r.clock.Now() - wallStart
 	<-driven
 	stopProbe()
 	<-probeDone
@@ -223,7 +234,7 @@ func (r *run) execute(ctx context.Context) (results.Generator, *results.Histogra
 	for i := range events {
 		events[i].Worker = r.cfg.Worker.Index
 	}
-	return judge(r.cfg.Worker.Index, cpuUsed, wall, timerLag), timerLag, events
+	return judge(r.cfg.Worker.Index, r.meter.windowCPU(), wall, timerLag), timerLag, events
 }
 
 // due is how many measured events were due: all of them, or those scheduled

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/results"
@@ -10,7 +11,7 @@ import (
 
 // ErrorLines lists what a report shows under its table: "transport: class:
 // count (first: ...)" for every error class, sorted; what holding connections
-// cost (idle); and why a load generator was flagged saturated.
+// cost (ResourceLine); and why a load generator was flagged saturated.
 func ErrorLines(run *results.Run) []string {
 	var lines []string
 	for _, t := range run.Transports {
@@ -45,12 +46,7 @@ func ErrorLines(run *results.Run) []string {
 			lines = append(lines, fmt.Sprintf("%s: churn: %d of %d scheduled connects completed, %.1f/s (connect columns time each from its scheduled start)",
 				t.Transport, t.Counters.ConnReady, t.Counters.ConnAttempted, float64(t.Counters.ConnReady)/secs))
 		}
-		for _, res := range t.Resources {
-			line := fmt.Sprintf("%s: held %d connections; generator RSS %s", t.Transport, res.Held, results.FormatBytes(float64(res.GeneratorRSS)))
-			if res.ServerRSSHeld > 0 {
-				line += fmt.Sprintf("; server RSS %s -> %s, %s per connection", results.FormatBytes(float64(res.ServerRSSBefore)),
-					results.FormatBytes(float64(res.ServerRSSHeld)), results.FormatBytes(res.ServerBytesPerConn()))
-			}
+		if line := ResourceLine(t); line != "" {
 			lines = append(lines, line)
 		}
 		for _, b := range t.Baseline {
@@ -135,4 +131,61 @@ func ReconnectLine(t *results.TransportResult) string {
 		line += fmt.Sprintf(", %d resume gaps (the server could not replay from Last-Event-ID)", c.ResumeGaps)
 	}
 	return line
+}
+
+// ResourceLine says what a transport's run cost, or "" when its result
+// records nothing: connections held, then for the server and the generator
+// resident memory per held connection, goroutines, CPU seconds over the
+// measured window and the run, and CPU per delivery. A server figure that
+// could not be read is left out.
+func ResourceLine(t *results.TransportResult) string {
+	tot, ok := t.ResourceTotals()
+	if !ok {
+		return ""
+	}
+	one := len(t.Resources) == 1
+	side := func(who string, perConn float64, perConnOK bool, before, held, goroutines int64, cpu results.CPUTime, cpuOK bool, us float64, usOK bool) string {
+		var parts []string
+		if perConnOK {
+			p := results.FormatBytes(perConn) + " per connection"
+			if one {
+				p += " (RSS " + results.FormatBytes(float64(before)) + " -> " + results.FormatBytes(float64(held)) + ")"
+			}
+			parts = append(parts, p)
+		}
+		if goroutines > 0 {
+			parts = append(parts, fmt.Sprintf("%d goroutines", goroutines))
+		}
+		if cpuOK {
+			parts = append(parts, fmt.Sprintf("CPU %.2fs in the window, %.2fs in the run", cpu.Window, cpu.Run))
+		}
+		if usOK {
+			parts = append(parts, fmt.Sprintf("%.1fµs CPU per delivery", us))
+		}
+		if len(parts) == 0 {
+			return ""
+		}
+		return who + " " + strings.Join(parts, ", ")
+	}
+	var r0 results.Resources
+	if one {
+		r0 = t.Resources[0]
+	}
+	srvUS, srvUSOK := tot.ServerMicrosPerDelivery()
+	genUS, genUSOK := tot.GeneratorMicrosPerDelivery()
+	var sides []string
+	if s := side("server", tot.ServerBytesPerConn, tot.ServerBytesPerConnOK, r0.ServerRSSBefore, r0.ServerRSSHeld,
+		tot.ServerGoroutines, tot.ServerCPU, tot.ServerCPUOK, srvUS, srvUSOK); s != "" {
+		sides = append(sides, s)
+	}
+	sides = append(sides, side("generator", tot.GeneratorBytesPerConn, tot.GeneratorBytesPerConnOK, r0.GeneratorRSSBefore, r0.GeneratorRSS,
+		tot.GeneratorGoroutines, tot.GeneratorCPU, true, genUS, genUSOK))
+	line := t.Transport + ": resources: "
+	if tot.Held > 0 {
+		line += fmt.Sprintf("held %d connections; ", tot.Held)
+	}
+	if tot.Deliveries > 0 {
+		line += fmt.Sprintf("%d deliveries in the window; ", tot.Deliveries)
+	}
+	return line + strings.Join(sides, "; ")
 }

@@ -24,7 +24,9 @@ func WritePublished(w io.Writer, run *results.Run, svg, scenarioText string) err
 	if len(run.Transports) > 0 {
 		wl := run.Transports[0].Workload
 		fmt.Fprintf(w, "Workload: %s, %d connections per transport opened at %g/s, %g messages/s, %d-byte payload, %s warm-up (excluded), %s measured. "+
-			"Each transport ran against a fresh reference server in its own process on the same machine as the load generator.\n\n",
+			"Each transport ran against a fresh reference server in its own process on the same machine as the load generator. "+
+			"The resource columns read both processes: CPU seconds (user+sys; the server's from /proc/PID/stat) over the measured window and the whole run, "+
+			"CPU per message delivered in the window, resident memory per held connection (in the middle of the window, against before the first connection) and goroutines.\n\n",
 			wl.Pattern, wl.Connections, wl.RampPerSec, wl.Rate, wl.PayloadBytes, time.Duration(wl.Warmup), time.Duration(wl.Duration))
 	}
 	if err := WriteSummaryTable(w, SummarizeRun(run), FormatMarkdown); err != nil {

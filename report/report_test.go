@@ -30,6 +30,7 @@ func goldenRun() *results.Run {
 			Histograms: map[string]*results.Histogram{results.HistLatency: lat, results.HistConnect: conn},
 			Generator:  []results.Generator{{Cores: 2, CPUPercent: 40}},
 		}
+		tr.Resources = []results.Resources{goldenResources(i)}
 		if i == 2 {
 			tr.Errors = map[string]*results.ErrorClass{"connect/tcp": {Count: 2, First: "ws://127.0.0.1:1/ws: tcp: connection refused"}}
 			tr.Generator[0] = results.Generator{Cores: 2, CPUPercent: 97, Saturated: true, Reasons: []string{"used 97% of 2 cores"}}
@@ -39,6 +40,23 @@ func goldenRun() *results.Run {
 	trs = append(trs, noSamplesResult(), worstCaseResult())
 	return &results.Run{Schema: results.SchemaVersion, Name: "golden", Started: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
 		Env: results.Env{Version: "v0.0.0-test", GoVersion: "go1.26", OS: "linux", Arch: "amd64", Kernel: "6.1", CPUModel: "Test CPU", Cores: 2, GOMAXPROCS: 2}, Transports: trs}
+}
+
+// goldenResources is what row i's run cost: 100 connections held, 1,000
+// deliveries in the window; the server read on every row but ws's (as if
+// the target were the user's server).
+func goldenResources(i int) results.Resources {
+	f := float64(i + 1)
+	r := results.Resources{Held: 100 - int64(i), Deliveries: 1000 - int64(i*7),
+		GeneratorCPU:       results.CPUTime{Window: 0.0197 * f, Run: 0.0512 * f},
+		ServerCPU:          &results.CPUTime{Window: 0.0235 * f, Run: 0.0611 * f},
+		GeneratorRSSBefore: 12 << 20, GeneratorRSS: 12<<20 + int64(f*1_600_000),
+		ServerRSSBefore: 8 << 20, ServerRSSHeld: 8<<20 + int64(f*2_400_000),
+		GeneratorGoroutines: 112 + int64(i), ServerGoroutines: 210 + int64(i)}
+	if i == 2 {
+		r.ServerCPU, r.ServerRSSBefore, r.ServerRSSHeld, r.ServerGoroutines = nil, 0, 0, 0
+	}
+	return r
 }
 
 // noSamplesResult is a transport none of whose connections became ready: it
@@ -113,10 +131,16 @@ func TestSummaryTableGolden(t *testing.T) {
 
 // TestDefaultTableFits120Columns renders the default terminal table of a
 // five-transport run with the widest cells and checks every line's width.
+// Its results record no resource figures (as results written before them):
+// the two resource columns, shown when known, are checked on a realistic
+// run in TestTCPTableFits120Columns.
 func TestDefaultTableFits120Columns(t *testing.T) {
 	run := goldenRun()
 	if len(run.Transports) != 5 {
 		t.Fatalf("fixture has %d transports, want 5", len(run.Transports))
+	}
+	for _, tr := range run.Transports {
+		tr.Resources = nil
 	}
 	var buf bytes.Buffer
 	if err := WriteSummaryTable(&buf, SummarizeRun(run), FormatText); err != nil {
@@ -170,7 +194,7 @@ func TestNoSamplesPrintAsDash(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := strings.Split(strings.TrimSpace(buf.String()), "\n")[1]
-		if want := "socketio,fanout,0,100,0,,,,,,,,,,,,,100,false,0,0,,0,"; got != want {
+		if want := "socketio,fanout,0,100,0,,,,,,,,,,,,,100,false,0,0,,0," + strings.Repeat(",", 14); got != want {
 			t.Errorf("csv row %q, want %q", got, want)
 		}
 	})
@@ -256,5 +280,126 @@ func TestDescribeWorkload(t *testing.T) {
 	}
 	if got := DescribeWorkload(&results.Run{}); got != "" {
 		t.Fatalf("a run without transports: %q", got)
+	}
+}
+
+// tcpRun is a realistic 10,000-subscriber fan-out with a tcp row: every
+// transport's p99 and server CPU per delivery are measured against tcp's.
+// socketio-polling's server could not be read (its CPU multiple is unknown).
+func tcpRun() *results.Run {
+	var trs []*results.TransportResult
+	for i, tt := range []struct {
+		name          string
+		p99, srv, gen float64 // p99 in ms, CPU µs per delivery
+		lost          int64
+	}{
+		{"tcp", 41, 9.8, 7.1, 0}, {"chunked", 63, 14.2, 11.9, 0}, {"sse", 66, 15.1, 12.4, 0},
+		{"ws", 88, 16.3, 10.2, 0}, {"socketio", 164, 24.9, 17.8, 1234}, {"socketio-polling", 2410, 0, 61.5, 98765},
+	} {
+		lat := results.NewHistogram()
+		for j := 1; j <= 1000; j++ {
+			lat.Record(time.Duration(float64(j) / 990 * tt.p99 * float64(time.Millisecond)))
+		}
+		const conns, delivered = 10000, 1_000_000
+		received := int64(delivered) - tt.lost
+		res := results.Resources{Held: conns, Deliveries: received,
+			GeneratorCPU:       results.CPUTime{Window: tt.gen * float64(received) / 1e6, Run: 2.2 * tt.gen * float64(received) / 1e6},
+			GeneratorRSSBefore: 14 << 20, GeneratorRSS: 14<<20 + int64(conns*(6000+1000*i)), GeneratorGoroutines: conns + 12}
+		if tt.srv > 0 {
+			res.ServerCPU = &results.CPUTime{Window: tt.srv * float64(received) / 1e6, Run: 2.1 * tt.srv * float64(received) / 1e6}
+			res.ServerRSSBefore, res.ServerRSSHeld, res.ServerGoroutines = 9<<20, 9<<20+int64(conns*(4000+2000*i)), 2*conns+7
+		}
+		tr := &results.TransportResult{
+			Transport:  tt.name,
+			Workload:   results.Workload{Pattern: "fanout", Connections: conns, Rate: 10, PayloadBytes: 64, Warmup: results.Duration(2 * time.Second), Duration: results.Duration(10 * time.Second)},
+			Counters:   results.Counters{ConnAttempted: conns, ConnReady: conns, Expected: delivered, Received: received, Lost: tt.lost},
+			Histograms: map[string]*results.Histogram{results.HistLatency: lat, results.HistConnect: lat},
+			Generator:  []results.Generator{{Cores: 2, CPUPercent: 60, Saturated: tt.lost > 10000}},
+			Resources:  []results.Resources{res},
+		}
+		trs = append(trs, tr)
+	}
+	return &results.Run{Schema: results.SchemaVersion, Name: "tcp", Transports: trs}
+}
+
+// TestTCPTableGolden renders a run with a tcp row: the compact table gains
+// "cpu µs/msg" and "× tcp", the wide and Markdown tables every figure.
+func TestTCPTableGolden(t *testing.T) {
+	rows := SummarizeRun(tcpRun())
+	for _, f := range []Format{FormatText, FormatWide, FormatMarkdown} {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteSummaryTable(&buf, rows, f); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, "summary-tcp."+string(f), buf.Bytes())
+		})
+	}
+	t.Run("csv", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := WriteSummaryCSV(&buf, rows); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, "summary-tcp.csv", buf.Bytes())
+	})
+}
+
+// TestResourceColumnsWidth: with the CPU column the compact table of a
+// realistic run still fits a 120-column terminal; the "× tcp" column, shown
+// only when the run has a tcp row, takes it to 132.
+func TestResourceColumnsWidth(t *testing.T) {
+	withTCP := tcpRun()
+	withoutTCP := tcpRun()
+	withoutTCP.Transports = withoutTCP.Transports[1:]
+	for _, tt := range []struct {
+		name  string
+		run   *results.Run
+		cols  []string
+		width int
+	}{
+		{"without tcp", withoutTCP, []string{"cpu µs/msg"}, 120},
+		{"with tcp", withTCP, []string{"cpu µs/msg", "× tcp"}, 132},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteSummaryTable(&buf, SummarizeRun(tt.run), FormatText); err != nil {
+				t.Fatal(err)
+			}
+			for _, col := range tt.cols {
+				if !strings.Contains(buf.String(), col) {
+					t.Errorf("table lacks column %q", col)
+				}
+			}
+			for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+				if n := utf8.RuneCountInString(line); n > tt.width {
+					t.Errorf("line is %d runes wide, want at most %d:\n%s", n, tt.width, line)
+				}
+			}
+		})
+	}
+}
+
+func TestCompareToTCP(t *testing.T) {
+	rows := SummarizeRun(tcpRun())
+	byName := map[string]Summary{}
+	for _, s := range rows {
+		byName[s.Transport] = s
+	}
+	if s := byName["tcp"]; s.P99xTCP != 1 || s.ServerCPUxTCP != 1 {
+		t.Errorf("tcp against itself: %v/%v, want 1/1", s.P99xTCP, s.ServerCPUxTCP)
+	}
+	if s := byName["ws"]; s.ServerCPUxTCP < 1.66 || s.ServerCPUxTCP > 1.67 || s.P99xTCP < 2.0 || s.P99xTCP > 2.3 {
+		t.Errorf("ws: %v/%v, want ~2.1/1.66", s.P99xTCP, s.ServerCPUxTCP)
+	}
+	if s := byName["socketio-polling"]; s.ServerCPUxTCP != 0 {
+		t.Errorf("socketio-polling without a server reading: CPU multiple %v, want unknown", s.ServerCPUxTCP)
+	}
+	// Without a tcp row there is no "× tcp" column.
+	var buf bytes.Buffer
+	if err := WriteSummaryTable(&buf, SummarizeRun(goldenRun()), FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "× tcp") {
+		t.Error("a run without tcp has a × tcp column")
 	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"time"
 
 	"github.com/pushbench/pushbench/results"
@@ -44,13 +45,30 @@ type Summary struct {
 	ReconnectSamples    int64 // reconnect histogram count
 	ReconnectP50        time.Duration
 	ReconnectP99        time.Duration
+
+	// HasResources: the result records what the run cost (Res), read by the
+	// generator; Res's OK flags say which server figures it could read.
+	HasResources bool
+	Res          results.ResourceTotals
+	// TCP: the run has a tcp row, the floor the other transports are
+	// measured against. P99xTCP and ServerCPUxTCP are this row's p99 and
+	// server CPU per delivery as multiples of tcp's (0: not known).
+	TCP           bool
+	P99xTCP       float64
+	ServerCPUxTCP float64
 }
+
+// TCPTransport is the transport whose row, when a run has one, the others
+// are compared with in the "× tcp" column: plain TCP, the cost floor.
+const TCPTransport = "tcp"
 
 // TableLegend explains the summary table's columns; print it with the table.
 const TableLegend = "Latency columns (p50..max) are delivery latency for fanout and round-trip time for echo, " +
 	"measured from each message's scheduled send time\n(for listen, from the message's own timestamp, when --timestamp names it); " +
 	"lost messages are counted apart, never as latency.\n" +
-	"\"*\" marks a saturated load generator: its numbers describe the generator, not the server."
+	"\"*\" marks a saturated load generator: its numbers describe the generator, not the server.\n" +
+	"cpu µs/msg: server/generator CPU microseconds (user+sys) per message delivered in the measured window (echo: per\n" +
+	"round trip; the server's when it is a local process); × tcp: p99/server CPU per delivery as multiples of the tcp row's."
 
 // Summarize computes the Summary of r.
 func Summarize(r *results.TransportResult) Summary {
@@ -89,18 +107,48 @@ func Summarize(r *results.TransportResult) Summary {
 	if c.Expected > 0 {
 		s.LossRatio = float64(c.Lost) / float64(c.Expected)
 	}
+	s.Res, s.HasResources = r.ResourceTotals()
 	return s
 }
+
+// ServerMicros is the server's CPU microseconds per delivery, when known.
+func (s Summary) ServerMicros() (float64, bool) { return s.Res.ServerMicrosPerDelivery() }
+
+// GeneratorMicros is the generator's CPU microseconds per delivery, when known.
+func (s Summary) GeneratorMicros() (float64, bool) { return s.Res.GeneratorMicrosPerDelivery() }
 
 // hasMessages reports whether messages were expected or received at all: a
 // pattern that delivers nothing (idle, churn) has no throughput to show.
 func (s Summary) hasMessages() bool { return s.Expected > 0 || s.Received > 0 }
 
-// SummarizeRun summarizes every transport of a run, in run order.
+// SummarizeRun summarizes every transport of a run, in run order, and when
+// the run has a tcp row, measures every row against it (CompareToTCP).
 func SummarizeRun(run *results.Run) []Summary {
 	out := make([]Summary, 0, len(run.Transports))
 	for _, t := range run.Transports {
 		out = append(out, Summarize(t))
 	}
+	CompareToTCP(out)
 	return out
+}
+
+// CompareToTCP sets each row's p99 and server CPU per delivery as multiples
+// of the tcp row's, when rows has one; a figure either row lacks stays 0.
+func CompareToTCP(rows []Summary) {
+	i := slices.IndexFunc(rows, func(s Summary) bool { return s.Transport == TCPTransport })
+	if i < 0 {
+		return
+	}
+	tcp := rows[i]
+	tcpCPU, tcpCPUOK := tcp.ServerMicros()
+	for j := range rows {
+		s := &rows[j]
+		s.TCP = true
+		if s.LatencySamples > 0 && tcp.LatencySamples > 0 && tcp.LatencyP99 > 0 {
+			s.P99xTCP = float64(s.LatencyP99) / float64(tcp.LatencyP99)
+		}
+		if cpu, ok := s.ServerMicros(); ok && tcpCPUOK && tcpCPU > 0 {
+			s.ServerCPUxTCP = cpu / tcpCPU
+		}
+	}
 }

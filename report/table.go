@@ -118,6 +118,67 @@ func anyReconnecting(rows []Summary) bool {
 	return false
 }
 
+// compactCPUColumn is the one resource column of the compact table: CPU per
+// delivery, server/generator. It appears only when some row knows it (a
+// pattern that delivers messages).
+var compactCPUColumn = summaryColumn{"cpu µs/msg", true, tw.Skip, func(s Summary) string {
+	srv, srvOK := s.ServerMicros()
+	gen, genOK := s.GeneratorMicros()
+	return microsCell(srv, srvOK) + "/" + microsCell(gen, genOK)
+}}
+
+// tcpColumn measures each row against the run's tcp row: p99 / server CPU
+// per delivery as multiples of tcp's. It appears only when the run has one.
+var tcpColumn = summaryColumn{"× tcp", true, tw.Skip, func(s Summary) string {
+	return ratioCell(s.P99xTCP) + "/" + ratioCell(s.ServerCPUxTCP)
+}}
+
+// wideResourceColumns are every resource figure, for the wide and Markdown
+// tables: CPU per delivery, CPU seconds over the measured window and the
+// whole run, resident memory per held connection and goroutines while held,
+// each of the server and the generator.
+var wideResourceColumns = []summaryColumn{
+	{"srv µs/msg", false, tw.Skip, func(s Summary) string { return microsCell(s.ServerMicros()) }},
+	{"gen µs/msg", false, tw.Skip, func(s Summary) string { return microsCell(s.GeneratorMicros()) }},
+	{"srv CPU-s window/run", false, tw.Skip, func(s Summary) string {
+		return cpuCell(s.Res.ServerCPU, s.Res.ServerCPUOK)
+	}},
+	{"gen CPU-s window/run", false, tw.Skip, func(s Summary) string { return cpuCell(s.Res.GeneratorCPU, s.HasResources) }},
+	{"srv mem/conn", false, tw.Skip, func(s Summary) string {
+		return bytesCell(s.Res.ServerBytesPerConn, s.Res.ServerBytesPerConnOK)
+	}},
+	{"gen mem/conn", false, tw.Skip, func(s Summary) string {
+		return bytesCell(s.Res.GeneratorBytesPerConn, s.Res.GeneratorBytesPerConnOK)
+	}},
+	{"goroutines srv/gen", false, tw.Skip, func(s Summary) string {
+		return countCell(s.Res.ServerGoroutines) + "/" + countCell(s.Res.GeneratorGoroutines)
+	}},
+}
+
+// resourceColumns are the resource columns a table of rows shows: in the
+// compact table CPU per delivery when any row knows it, in the wide and
+// Markdown tables every figure when any row has them; then "× tcp" when the
+// run has a tcp row.
+func resourceColumns(rows []Summary, all bool) []summaryColumn {
+	var cols []summaryColumn
+	anyRes, anyCPU := false, false
+	for _, s := range rows {
+		anyRes = anyRes || s.HasResources
+		_, ok := s.GeneratorMicros()
+		anyCPU = anyCPU || ok
+	}
+	switch {
+	case all && anyRes:
+		cols = append(cols, wideResourceColumns...)
+	case !all && anyCPU:
+		cols = append(cols, compactCPUColumn)
+	}
+	if len(rows) > 0 && rows[0].TCP {
+		cols = append(cols, tcpColumn)
+	}
+	return cols
+}
+
 // durationCell writes a statistic of a histogram with n samples.
 func durationCell(n int64, d time.Duration) string {
 	if n == 0 {
@@ -147,6 +208,7 @@ func WriteSummaryTable(w io.Writer, rows []Summary, format Format) error {
 	if all && anyReconnecting(rows) {
 		columns = append(columns[:len(columns):len(columns)], reconnectColumns...)
 	}
+	columns = append(columns[:len(columns):len(columns)], resourceColumns(rows, all)...)
 	for _, c := range columns {
 		if all || c.compact {
 			header = append(header, c.header)

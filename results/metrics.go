@@ -27,7 +27,8 @@ var counterMetrics = map[string]Unit{
 	"received": UnitCount, "lost": UnitCount, "duplicated": UnitCount, "out_of_order": UnitCount,
 	"errors": UnitCount, "loss_ratio": UnitRatio, "error_rate": UnitRatio,
 	"throughput": UnitRate, "conn_rate": UnitRate,
-	"server_rss_per_conn": UnitBytes, "generator_rss": UnitBytes,
+	"server_rss_per_conn": UnitBytes, "generator_rss_per_conn": UnitBytes, "generator_rss": UnitBytes,
+	"server_cpu_per_delivery": UnitDuration, "generator_cpu_per_delivery": UnitDuration,
 	"generator_fd_growth": UnitCount, "generator_goroutine_growth": UnitCount, "generator_rss_growth": UnitBytes,
 	"server_fd_growth": UnitCount, "server_goroutine_growth": UnitCount, "server_rss_growth": UnitBytes,
 	"reconnects": UnitCount, "reconnect_failed": UnitCount, "lost_across_reconnect": UnitCount, "resume_gaps": UnitCount,
@@ -161,19 +162,18 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 			return 0, unit, nil
 		}
 		return float64(c.ConnReady) / secs, unit, nil
-	case "server_rss_per_conn", "generator_rss":
+	case "generator_rss":
 		if len(r.Resources) == 0 {
 			return 0, unit, ErrNotRecorded
 		}
 		var v float64
 		for _, res := range r.Resources {
-			if name == "generator_rss" {
-				v = max(v, float64(res.GeneratorRSS))
-			} else {
-				v = max(v, res.ServerBytesPerConn())
-			}
+			v = max(v, float64(res.GeneratorRSS))
 		}
 		return v, unit, nil
+	case "server_rss_per_conn", "generator_rss_per_conn", "server_cpu_per_delivery", "generator_cpu_per_delivery":
+		v, err := resourceMetric(r, name)
+		return v, unit, err
 	}
 	if _, ok := baselineMetrics[name]; ok {
 		v, err := baselineValue(r, name)
@@ -200,4 +200,31 @@ func MetricValue(r *TransportResult, name string) (float64, Unit, error) {
 	}
 	q, _ := quantileOf(stat)
 	return float64(h.Quantile(q)), unit, nil
+}
+
+// resourceMetric reads a per-connection or per-delivery resource figure over
+// every worker (ResourceTotals); ErrNotMeasured when it could not be read
+// (a server that is not a local process, a run without deliveries).
+func resourceMetric(r *TransportResult, name string) (float64, error) {
+	t, ok := r.ResourceTotals()
+	if !ok {
+		return 0, ErrNotRecorded
+	}
+	var v float64
+	switch name {
+	case "server_rss_per_conn":
+		v, ok = t.ServerBytesPerConn, t.ServerBytesPerConnOK
+	case "generator_rss_per_conn":
+		v, ok = t.GeneratorBytesPerConn, t.GeneratorBytesPerConnOK
+	case "server_cpu_per_delivery":
+		v, ok = t.ServerMicrosPerDelivery()
+		v *= 1e3 // nanoseconds, as every duration metric
+	case "generator_cpu_per_delivery":
+		v, ok = t.GeneratorMicrosPerDelivery()
+		v *= 1e3
+	}
+	if !ok {
+		return 0, ErrNotMeasured
+	}
+	return v, nil
 }

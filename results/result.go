@@ -120,7 +120,7 @@ type TransportResult struct {
 	Received   []int64                `json:"received_per_second"`
 	Errors     map[string]*ErrorClass `json:"errors,omitempty"`
 	Generator  []Generator            `json:"generator"`
-	Resources  []Resources            `json:"resources,omitempty"` // idle pattern, per worker
+	Resources  []Resources            `json:"resources,omitempty"` // CPU, memory, goroutines, per worker
 	Events     []Event                `json:"events,omitempty"`    // timeline actions, per worker
 	Baseline   []Baseline             `json:"baseline,omitempty"`  // leak check, per worker
 	// Interrupted marks a run ended early (Ctrl-C); Window is then the part
@@ -133,26 +133,6 @@ type TransportResult struct {
 	// FindMax is the saturation search that produced this result, whose
 	// figures are then those of its highest passing step (find_max.go).
 	FindMax *FindMax `json:"find_max,omitempty"`
-}
-
-// Resources is what holding connections cost, read in the middle of an idle
-// run. Server figures are present when the server ran on the generator's
-// machine (a builtin target).
-type Resources struct {
-	Worker          int   `json:"worker"`
-	Held            int64 `json:"connections_held"`
-	GeneratorRSS    int64 `json:"generator_rss_bytes"`
-	ServerRSSBefore int64 `json:"server_rss_before_bytes,omitempty"`
-	ServerRSSHeld   int64 `json:"server_rss_held_bytes,omitempty"`
-}
-
-// ServerBytesPerConn is the server's resident memory growth per held
-// connection, or 0 when unknown.
-func (r Resources) ServerBytesPerConn() float64 {
-	if r.Held == 0 || r.ServerRSSHeld == 0 {
-		return 0
-	}
-	return float64(r.ServerRSSHeld-r.ServerRSSBefore) / float64(r.Held)
 }
 
 // Counters are the plain counts of a run. Expected = Received(unique) + Lost for

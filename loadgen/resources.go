@@ -1,0 +1,183 @@
+package loadgen
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// clockTicks is the unit of the CPU times in /proc/PID/stat (USER_HZ): 100
+// on every Linux architecture Go supports, fixed by the kernel's ABI.
+const clockTicks = 100
+
+// processCPU reads a process's user+system CPU time: pid -1 is this process
+// (getrusage, microsecond resolution), a positive pid another process on this
+// machine (/proc/PID/stat, 10 ms resolution). ok is false when it cannot be
+// read.
+func processCPU(pid int) (time.Duration, bool) {
+	if pid < 0 {
+		return cpuTime(), true
+	}
+	if pid == 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	return parseStatCPU(b)
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15) from a /proc/PID/stat
+// line. The command name (field 2) may hold spaces and parentheses, so the
+// fields are counted from the last ')'.
+func parseStatCPU(b []byte) (time.Duration, bool) {
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3, the state
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, true
+}
+
+// cpuMark is the generator's and the server's CPU time at one instant, with
+// the server process it read (0: none).
+type cpuMark struct {
+	generator time.Duration
+	server    time.Duration
+	serverPID int
+}
+
+// meter reads what a run costs at its milestones: CPU at the start of the
+// run, of the measured window, its end and the run's end; memory before the
+// first connection opens and, with goroutines, while the connections are held.
+type meter struct {
+	cfg Config
+
+	start, windowStart, windowEnd, end cpuMark
+	windowStarted, windowEnded         bool
+
+	genRSSBefore, srvRSSBefore int64
+	srvPIDBefore               int
+	held                       *results.Resources
+	deliveries                 int64
+}
+
+// newMeter starts metering a run now.
+func newMeter(cfg Config) *meter {
+	m := &meter{cfg: cfg}
+	m.start = m.mark()
+	return m
+}
+
+func (m *meter) mark() cpuMark {
+	c := cpuMark{generator: cpuTime(), serverPID: m.cfg.serverPID()}
+	if t, ok := processCPU(c.serverPID); ok {
+		c.server = t
+	} else {
+		c.serverPID = 0
+	}
+	return c
+}
+
+// before reads resident memory before the first connection opens. The
+// generator first returns freed memory to the OS, so a transport run after
+// another in the same process does not start on its predecessor's garbage.
+func (m *meter) before() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	m.genRSSBefore = rssOf(-1)
+	m.srvPIDBefore = m.cfg.serverPID()
+	m.srvRSSBefore = rssOf(m.srvPIDBefore)
+}
+
+// startWindow and endWindow mark the measured window; deliveries are the
+// measured messages received by its end.
+func (m *meter) startWindow() { m.windowStart, m.windowStarted = m.mark(), true }
+
+func (m *meter) endWindow(deliveries int64) {
+	m.windowEnd, m.windowEnded, m.deliveries = m.mark(), true, deliveries
+}
+
+// windowCPU is the generator's CPU time over the measured window so far.
+func (m *meter) windowCPU() time.Duration {
+	if !m.windowStarted || !m.windowEnded {
+		return 0
+	}
+	return m.windowEnd.generator - m.windowStart.generator
+}
+
+// hold reads memory and goroutines while held connections are open.
+func (m *meter) hold(ctx context.Context, held int64) {
+	res := &results.Resources{Held: held, GeneratorRSS: rssOf(-1), GeneratorGoroutines: int64(runtime.NumGoroutine())}
+	if pid := m.cfg.serverPID(); pid > 0 && pid == m.srvPIDBefore {
+		res.ServerRSSHeld = rssOf(pid)
+		res.ServerGoroutines = serverGoroutines(ctx, m.cfg.ServerStats)
+	}
+	m.held = res
+}
+
+// finish marks the end of the run.
+func (m *meter) finish() { m.end = m.mark() }
+
+// resources is the run's Resources record, with what was read.
+func (m *meter) resources() results.Resources {
+	res := results.Resources{Worker: m.cfg.Worker.Index, Deliveries: m.deliveries}
+	if m.held != nil {
+		res = *m.held
+		res.Worker, res.Deliveries = m.cfg.Worker.Index, m.deliveries
+		res.GeneratorRSSBefore = m.genRSSBefore
+		if res.ServerRSSHeld > 0 {
+			res.ServerRSSBefore = m.srvRSSBefore
+		}
+	}
+	res.GeneratorCPU = results.CPUTime{Window: m.windowCPU().Seconds(), Run: (m.end.generator - m.start.generator).Seconds()}
+	if srv, ok := m.serverCPU(); ok {
+		res.ServerCPU = &srv
+	}
+	return res
+}
+
+// serverCPU is the server's CPU over the window and the run, when one
+// process was read throughout.
+func (m *meter) serverCPU() (results.CPUTime, bool) {
+	pid := m.start.serverPID
+	if pid == 0 || !m.windowStarted || !m.windowEnded {
+		return results.CPUTime{}, false
+	}
+	for _, c := range []cpuMark{m.windowStart, m.windowEnd, m.end} {
+		if c.serverPID != pid {
+			return results.CPUTime{}, false
+		}
+	}
+	return results.CPUTime{Window: (m.windowEnd.server - m.windowStart.server).Seconds(), Run: (m.end.server - m.start.server).Seconds()}, true
+}
+
+// measured counts the measured messages received so far, without merging
+// the histograms.
+func (r *recorder) measured() int64 {
+	var n int64
+	for _, s := range r.shards {
+		s.mu.Lock()
+		for _, c := range s.received {
+			n += c
+		}
+		s.mu.Unlock()
+	}
+	return n
+}

@@ -1,0 +1,146 @@
+package results
+
+// Resources is what one worker's run of one transport cost the load
+// generator and, when the server ran on the same machine as a process
+// pushbench could read (a builtin target), the server: CPU time, resident
+// memory before connecting and while the connections were held, and
+// goroutines while held. A server figure pushbench could not read is
+// omitted, never 0.
+type Resources struct {
+	Worker int `json:"worker"`
+	// Held is how many connections were open when memory and goroutines
+	// were read, in the middle of the measured window (0: not read, e.g. a
+	// run interrupted before then, or a pattern that holds none).
+	Held int64 `json:"connections_held"`
+	// Deliveries are the measured messages received during the measured
+	// window (echo: round trips completed), the divisor of CPU per delivery.
+	Deliveries int64 `json:"deliveries_in_window,omitempty"`
+	// GeneratorCPU is the load generator's own user+system CPU time.
+	GeneratorCPU CPUTime `json:"generator_cpu"`
+	// ServerCPU is the server process's, read from /proc/PID/stat; absent
+	// when the server is not a local process, or was restarted during the
+	// run (two processes are not added up).
+	ServerCPU *CPUTime `json:"server_cpu,omitempty"`
+	// Resident memory before the first connection opened and while they
+	// were held. Before is 0 in results from before it was recorded.
+	GeneratorRSSBefore int64 `json:"generator_rss_before_bytes,omitempty"`
+	GeneratorRSS       int64 `json:"generator_rss_bytes"`
+	ServerRSSBefore    int64 `json:"server_rss_before_bytes,omitempty"`
+	ServerRSSHeld      int64 `json:"server_rss_held_bytes,omitempty"`
+	// Goroutines while held: the generator's own count, and the server's
+	// from its GET /stats (a pushbench server only).
+	GeneratorGoroutines int64 `json:"generator_goroutines,omitempty"`
+	ServerGoroutines    int64 `json:"server_goroutines,omitempty"`
+}
+
+// CPUTime is a process's user+system CPU seconds over the measured window
+// and over the whole run of one transport (preflight, connecting, warm-up,
+// the window, drain and closing).
+type CPUTime struct {
+	Window float64 `json:"window_seconds"`
+	Run    float64 `json:"run_seconds"`
+}
+
+// perConn is the growth from before to held per held connection, never
+// negative; ok is false when either reading is missing.
+func perConn(before, held, conns int64) (float64, bool) {
+	if conns <= 0 || before <= 0 || held <= 0 {
+		return 0, false
+	}
+	return float64(max(held-before, 0)) / float64(conns), true
+}
+
+// ServerBytesPerConn is the server's resident memory growth per held
+// connection, or 0 when unknown.
+func (r Resources) ServerBytesPerConn() float64 {
+	v, _ := perConn(r.ServerRSSBefore, r.ServerRSSHeld, r.Held)
+	return v
+}
+
+// GeneratorBytesPerConn is the generator's resident memory growth per held
+// connection, or 0 when unknown.
+func (r Resources) GeneratorBytesPerConn() float64 {
+	v, _ := perConn(r.GeneratorRSSBefore, r.GeneratorRSS, r.Held)
+	return v
+}
+
+// ResourceTotals are a transport's resource figures over every worker. Each
+// worker is its own generator process and, with a builtin target, drives its
+// own server process, so CPU seconds, connections, deliveries, memory growth
+// and goroutines add; per-connection and per-delivery figures divide the
+// sums. A server figure is known only when every worker read it.
+type ResourceTotals struct {
+	Held       int64
+	Deliveries int64
+
+	GeneratorCPU CPUTime
+	ServerCPU    CPUTime
+	ServerCPUOK  bool
+
+	GeneratorBytesPerConn   float64
+	GeneratorBytesPerConnOK bool
+	ServerBytesPerConn      float64
+	ServerBytesPerConnOK    bool
+
+	GeneratorGoroutines int64 // 0: unknown
+	ServerGoroutines    int64 // 0: unknown
+}
+
+// ResourceTotals adds up the workers' resource figures; ok is false when
+// the result records none (a result from before they were recorded).
+func (r *TransportResult) ResourceTotals() (t ResourceTotals, ok bool) {
+	if len(r.Resources) == 0 {
+		return t, false
+	}
+	t.ServerCPUOK, t.GeneratorBytesPerConnOK, t.ServerBytesPerConnOK = true, true, true
+	var genGrowth, srvGrowth float64
+	for _, w := range r.Resources {
+		t.Held += w.Held
+		t.Deliveries += w.Deliveries
+		t.GeneratorCPU.Window += w.GeneratorCPU.Window
+		t.GeneratorCPU.Run += w.GeneratorCPU.Run
+		if w.ServerCPU != nil {
+			t.ServerCPU.Window += w.ServerCPU.Window
+			t.ServerCPU.Run += w.ServerCPU.Run
+		} else {
+			t.ServerCPUOK = false
+		}
+		if g, ok := perConn(w.GeneratorRSSBefore, w.GeneratorRSS, w.Held); ok {
+			genGrowth += g * float64(w.Held)
+		} else {
+			t.GeneratorBytesPerConnOK = false
+		}
+		if g, ok := perConn(w.ServerRSSBefore, w.ServerRSSHeld, w.Held); ok {
+			srvGrowth += g * float64(w.Held)
+		} else {
+			t.ServerBytesPerConnOK = false
+		}
+		t.GeneratorGoroutines += w.GeneratorGoroutines
+		t.ServerGoroutines += w.ServerGoroutines
+	}
+	if t.GeneratorBytesPerConnOK {
+		t.GeneratorBytesPerConn = genGrowth / float64(t.Held)
+	}
+	if t.ServerBytesPerConnOK {
+		t.ServerBytesPerConn = srvGrowth / float64(t.Held)
+	}
+	return t, true
+}
+
+// GeneratorMicrosPerDelivery is the generator's CPU microseconds per
+// delivery received in the measured window; ok is false without deliveries.
+func (t ResourceTotals) GeneratorMicrosPerDelivery() (float64, bool) {
+	if t.Deliveries == 0 {
+		return 0, false
+	}
+	return 1e6 * t.GeneratorCPU.Window / float64(t.Deliveries), true
+}
+
+// ServerMicrosPerDelivery is the server's CPU microseconds per delivery in
+// the measured window; ok is false without deliveries or a server reading.
+func (t ResourceTotals) ServerMicrosPerDelivery() (float64, bool) {
+	if t.Deliveries == 0 || !t.ServerCPUOK {
+		return 0, false
+	}
+	return 1e6 * t.ServerCPU.Window / float64(t.Deliveries), true
+}
