@@ -6,7 +6,7 @@ BIN      := bin/pushbench
 # change the workload; `pushbench run --help` lists the flag equivalents.
 BENCH_SCENARIO ?= scenarios/bench.yaml
 
-.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits fuzz clean
+.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits fuzz clean compare-peers
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
@@ -56,6 +56,21 @@ soak: build
 ## server and generator memory per connection (a few minutes; not in CI).
 limits: build
 	./$(BIN) run --quiet scenarios/limits.yaml scenarios/limits-polling.yaml
+
+## compare-peers: the same WebSocket and Socket.IO echo workloads (500 clients x
+## 100 sends at 10/s) under pushbench, Artillery (pinned by peers/package-lock.json)
+## and Tsung (Debian's, installed when root), against Node echo servers on
+## loopback; prints CPU seconds, peak RSS and what each recorded, and writes
+## peers/last-run.md (a few minutes; not in CI). A tool that is missing is skipped.
+compare-peers: build peers/node_modules/.package-lock.json
+	@command -v tsung >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tsung >/dev/null; } \
+		|| echo "compare-peers: tsung not installed and not installable here: its rows are skipped"
+	$(GO) run ./examples/peers --pushbench $(BIN) --peers peers --work peers/runs/last --out peers/last-run.md
+
+# Artillery and the echo servers' packages; install scripts (a browser
+# download for Artillery's Playwright engine) are not run.
+peers/node_modules/.package-lock.json: peers/package.json peers/package-lock.json
+	npm ci --prefix peers --ignore-scripts --no-audit --no-fund
 
 ## publish: run the bench scenario and publish it as results/README.md.
 publish: build

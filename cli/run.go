@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pushbench/pushbench/clients"
+	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
 	"github.com/pushbench/pushbench/scenarios"
 	"github.com/pushbench/pushbench/workload"
@@ -51,6 +52,9 @@ type runOptions struct {
 	quiet  bool
 
 	allowRemote bool // --allow-remote: the target may be another machine
+
+	metricsAddr string           // --metrics-addr: serve live Prometheus metrics there
+	metrics     *loadgen.Metrics // the live view, set while --metrics-addr serves
 }
 
 // workloadFlags may not be combined with scenario files: the file says it all.
@@ -98,6 +102,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times (for pushbench compare's significance test)")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost); scenarios say target.allow_remote: true")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics (GET /metrics) and pprof (/debug/pprof/) on this loopback address during the run, e.g. 127.0.0.1:9100 (default off; non-loopback needs --allow-remote, and then serves /metrics only)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -163,6 +168,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		level = slog.LevelWarn
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if o.metricsAddr != "" {
+		o.metrics = loadgen.NewMetrics()
+		stopMetrics, err := startMetricsServer(o.metricsAddr, o.allowRemote, o.metrics, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 
 	failed := false
 	for _, sc := range scs {
@@ -216,6 +229,11 @@ func (o *runOptions) check() (results.Worker, error) {
 	}
 	if o.repeat < 1 {
 		return results.Worker{}, fmt.Errorf("--repeat %d: want at least 1", o.repeat)
+	}
+	if o.metricsAddr != "" {
+		if err := checkMetricsAddr(o.metricsAddr, o.allowRemote); err != nil {
+			return results.Worker{}, err
+		}
 	}
 	idx, count, ok := strings.Cut(o.worker, "/")
 	i, err1 := strconv.Atoi(idx)

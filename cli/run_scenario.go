@@ -47,7 +47,7 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			fmt.Fprintf(stderr, "pushbench run: %sinterrupted: skipped %v\n", where, full.Transports[i:])
 			break
 		}
-		tr, err := runTransport(ctx, full, name, worker, log, stderr, o.quiet)
+		tr, err := runTransport(ctx, full, name, worker, log, stderr, o.quiet, o.metrics)
 		if err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintf(stderr, "pushbench run: %s%s: interrupted before it began: %v\n", where, name, err)
@@ -126,7 +126,7 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 
 // runTransport runs the scenario against one transport, starting and stopping
 // a builtin server around it when the target is builtin.
-func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool) (*results.TransportResult, error) {
+func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool, metrics *loadgen.Metrics) (*results.TransportResult, error) {
 	faultEnv, adminToken, err := builtinFaultEnv(sc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -166,7 +166,7 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	progress := newProgressPrinter(stderr, quiet)
 	defer progress.done()
 	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(), ServerProcess: tg.PID, ServerStats: builtinStats(sc.Target, tg),
-		Progress:     progress.callback(),
+		Progress:     progressTo(progress, metrics),
 		Body:         sc.Messages.Body(sc.Pattern),
 		Receive:      receive,
 		PublishEvent: sc.Messages.PublishEvent,
@@ -176,7 +176,9 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		return findMax(ctx, sc, cfg, log, stderr)
 	}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
-	return loadgen.Run(ctx, cfg, log)
+	res, err := loadgen.Run(ctx, cfg, log)
+	metrics.Finish(string(name), res)
+	return res, err
 }
 
 // findMax runs the scenario's saturation search against one transport: each

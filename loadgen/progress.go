@@ -21,6 +21,16 @@ type Progress struct {
 	Scheduled bool          // the pattern owes every connection the schedule's messages
 	Missing   int64         // scheduled patterns: messages due over a second ago not yet received
 	P99       time.Duration // latency so far; 0 before the first sample
+
+	// What the progress line does not show, for live metrics (Metrics):
+	// held connections open now, connection totals, successful redials (the reconnect histogram's
+	// samples), measured sends handed to the transport, failed writes
+	// included (send_lag's samples), and a merged copy of the latency
+	// samples so far (nil before the plan is set).
+	Open                      int64
+	Attempted, Dropped, Ended int64
+	Reconnects, Sent          int64
+	Latency                   *results.Histogram
 }
 
 // Phases a run reports.
@@ -57,7 +67,11 @@ func (r *run) reportProgress(ctx context.Context, report func(Progress)) {
 // set (planned is closed).
 func (r *run) progress() Progress {
 	p := Progress{Transport: string(r.cfg.Transport), Phase: r.phase.get(), Total: time.Duration(r.cfg.Workload.Duration),
-		Ready: r.ready.Load(), Failed: r.failed.Load()}
+		Ready: r.ready.Load(), Failed: r.failed.Load(), Attempted: r.attempted.Load(), Dropped: r.dropped.Load(), Ended: r.ended.Load()}
+	info, _ := r.cfg.Workload.Pattern.Info()
+	if info.Holds {
+		p.Open = max(p.Ready-p.Dropped-p.Ended, 0)
+	}
 	select {
 	case <-r.planned:
 	default:
@@ -70,7 +84,16 @@ func (r *run) progress() Progress {
 		p.Elapsed = min(max(now-r.sched.windowStart, 0), p.Total)
 	}
 	lat, received := r.rec.snapshot(results.HistLatency)
-	p.Received = received
+	p.Received, p.Latency = received, lat
+	sendLag, _ := r.rec.snapshot(results.HistSendLag)
+	p.Sent = sendLag.Count()
+	if r.cfg.Workload.Reconnect != nil {
+		redials, _ := r.rec.snapshot(results.HistReconnect)
+		p.Reconnects = redials.Count()
+	}
+	if info.Holds {
+		p.Open = max(p.Ready+p.Reconnects-p.Dropped-p.Ended, 0)
+	}
 	if lat.Count() > 0 {
 		p.P99 = lat.Quantile(0.99)
 	}
