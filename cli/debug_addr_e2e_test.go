@@ -35,9 +35,13 @@ var debugAddrRE = regexp.MustCompile(`debug_addr=(127\.0\.0\.1:\d+)`)
 func TestE2EServeDebugAddr(t *testing.T) {
 	bin := buildBinary(t)
 	cmd, base, stderr := startServe(t, bin, nil, "--debug-addr", "127.0.0.1:0")
-	m := debugAddrRE.FindStringSubmatch(stderr.String())
+	// stderr is its own pipe: the log line may trail the stdout announce.
+	var m []string
+	for wait := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+		m = debugAddrRE.FindStringSubmatch(stderr.String())
+	}
 	if m == nil {
-		t.Fatalf("stderr names no debug_addr:\n%s", stderr)
+		t.Fatalf("stderr names no debug_addr within 10s:\n%s", stderr)
 	}
 	debug := "http://" + m[1]
 	get := func(url string) (int, string) {
