@@ -7,27 +7,45 @@ import (
 	"syscall"
 )
 
-// writeNonBlocking makes one write(2) of b to the socket behind rc, which Go
-// keeps non-blocking, and returns how much it took: 0 with no error when the
-// socket buffer is full. It never waits, so the hub can write to thousands
-// of connections from one goroutine without a slow one holding it up.
-func writeNonBlocking(rc syscall.RawConn, b []byte) (int, error) {
-	var n int
-	var werr error
-	if err := rc.Write(func(fd uintptr) bool {
-		n, werr = syscall.Write(int(fd), b)
+// nonBlockingWriter makes single write(2) calls to the socket behind a
+// RawConn, which Go keeps non-blocking: the hub can write to thousands of
+// connections from one goroutine without a slow one holding it up. Its
+// callback is made once, so a write allocates nothing; one writer serves one
+// connection, and its caller serialises the calls.
+type nonBlockingWriter struct {
+	rc  syscall.RawConn
+	b   []byte
+	n   int
+	err error
+	f   func(fd uintptr) bool
+}
+
+func newNonBlockingWriter(rc syscall.RawConn) *nonBlockingWriter {
+	w := &nonBlockingWriter{rc: rc}
+	w.f = func(fd uintptr) bool {
+		w.n, w.err = syscall.Write(int(fd), w.b)
 		return true // never wait for the socket to drain: the flusher does
-	}); err != nil {
+	}
+	return w
+}
+
+// write makes one write of b and returns how much it took: 0 with no error
+// when the socket buffer is full.
+func (w *nonBlockingWriter) write(b []byte) (int, error) {
+	w.b, w.n, w.err = b, 0, nil
+	err := w.rc.Write(w.f)
+	w.b = nil
+	if err != nil {
 		return 0, err
 	}
 	switch {
-	case errors.Is(werr, syscall.EAGAIN), errors.Is(werr, syscall.EINTR):
+	case errors.Is(w.err, syscall.EAGAIN), errors.Is(w.err, syscall.EINTR):
 		return 0, nil
-	case werr != nil:
-		return 0, werr
+	case w.err != nil:
+		return 0, w.err
 	}
-	return max(n, 0), nil
+	return max(w.n, 0), nil
 }
 
-// nonBlockingWrites reports whether writeNonBlocking works on this platform.
+// nonBlockingWrites reports whether nonBlockingWriter works on this platform.
 const nonBlockingWrites = true

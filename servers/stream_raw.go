@@ -21,9 +21,9 @@ import (
 type rawStream struct {
 	srv  *Server
 	sw   streamWriter
-	conn net.Conn        // what Close goes through (the server's tracked conn)
-	out  net.Conn        // what writes go to: the TCP conn, for writev
-	raw  syscall.RawConn // non-blocking writes; nil when there are none
+	conn net.Conn           // what Close goes through (the server's tracked conn)
+	out  net.Conn           // what writes go to: the TCP conn, for writev
+	raw  *nonBlockingWriter // nil when there are no non-blocking writes; guarded by sub.mu
 	sub  *Subscriber
 	// through is the last id a resume replayed: live messages up to it are
 	// not written again.
@@ -62,7 +62,9 @@ func (s *Server) runRawStream(conn net.Conn, h http.Header, sw streamWriter, sub
 	out := underlying(conn)
 	st := &rawStream{srv: s, sw: sw, conn: conn, out: out, heartbeat: wire.AppendChunk(nil, sw.heartbeat)}
 	if sc, ok := out.(syscall.Conn); ok && nonBlockingWrites {
-		st.raw, _ = sc.SyscallConn()
+		if rc, err := sc.SyscallConn(); err == nil {
+			st.raw = newNonBlockingWriter(rc)
+		}
 	}
 	end := func() {
 		if sub != nil {
@@ -167,7 +169,7 @@ func (st *rawStream) writeNowLocked(b []byte) int {
 	if st.raw == nil {
 		return 0
 	}
-	n, err := writeNonBlocking(st.raw, b)
+	n, err := st.raw.write(b)
 	if err != nil {
 		st.srv.noteWriteError(err)
 		st.closed = true
