@@ -73,7 +73,9 @@ func (h *Hub) drop(percent float64) DropResult {
 			break
 		}
 		chosen = append(chosen, sub)
-		delete(h.subs, sub)
+	}
+	for _, sub := range chosen {
+		h.removeLocked(sub)
 	}
 	h.mu.Unlock()
 	h.adminDropped.Add(int64(len(chosen)))

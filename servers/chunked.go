@@ -19,5 +19,6 @@ func (t *chunkedTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		heartbeat: []byte("\n"), // an empty line: NDJSON readers skip it
 		open:      &t.srv.live.chunked,
 		frame:     (*Message).NDJSONLine,
+		chunk:     (*Message).NDJSONChunk,
 	})
 }

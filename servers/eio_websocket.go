@@ -179,12 +179,13 @@ func (s *eioSession) writeWebSocket(conn *websocket.Conn, readerDone <-chan stru
 // closes a WebSocket by closing the socket) or a failed write.
 func (s *eioSession) writeBatch(conn *websocket.Conn, batch eioBatch) bool {
 	defer batch.written()
+	// One deadline for the batch, which is at most MaxPayload bytes.
+	_ = conn.SetWriteDeadline(time.Now().Add(s.t.srv.cfg.WriteTimeout))
 	for _, it := range batch.items {
 		p := packet(it)
 		if p.Type == wire.EIOClose && !p.Binary {
 			return false
 		}
-		_ = conn.SetWriteDeadline(time.Now().Add(s.t.srv.cfg.WriteTimeout))
 		var err error
 		if it.msg != nil {
 			var pm *websocket.PreparedMessage

@@ -3,6 +3,8 @@ package servers
 import (
 	"cmp"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -38,18 +40,22 @@ type Message struct {
 	// message is broadcast (see replayLog); zero falls back to Env.Seq.
 	ID uint64
 
-	sseOnce   sync.Once
-	sse       []byte
-	lineOne   sync.Once
-	line      []byte
-	wsOnce    sync.Once
-	ws        *websocket.PreparedMessage
-	wsErr     error
-	sioOnce   sync.Once
-	sio       []byte
-	sioWSOnce sync.Once
-	sioWS     *websocket.PreparedMessage
-	sioWSErr  error
+	sseOnce       sync.Once
+	sse           []byte
+	sseChunkOnce  sync.Once
+	sseChunk      []byte
+	lineOne       sync.Once
+	line          []byte
+	lineChunkOnce sync.Once
+	lineChunk     []byte
+	wsOnce        sync.Once
+	ws            *websocket.PreparedMessage
+	wsErr         error
+	sioOnce       sync.Once
+	sio           []byte
+	sioWSOnce     sync.Once
+	sioWS         *websocket.PreparedMessage
+	sioWSErr      error
 }
 
 // NewMessage encodes env once.
@@ -71,6 +77,19 @@ func (m *Message) SSEFrame() []byte {
 func (m *Message) NDJSONLine() []byte {
 	m.lineOne.Do(func() { m.line = wire.AppendNDJSON(nil, m.JSON) })
 	return m.line
+}
+
+// SSEChunk is SSEFrame as one chunk of the chunked transfer coding, what a
+// raw stream writes (see rawStream), framed once for every connection.
+func (m *Message) SSEChunk() []byte {
+	m.sseChunkOnce.Do(func() { m.sseChunk = wire.AppendChunk(nil, m.SSEFrame()) })
+	return m.sseChunk
+}
+
+// NDJSONChunk is NDJSONLine as one chunk of the chunked transfer coding.
+func (m *Message) NDJSONChunk() []byte {
+	m.lineChunkOnce.Do(func() { m.lineChunk = wire.AppendChunk(nil, m.NDJSONLine()) })
+	return m.lineChunk
 }
 
 // WebSocketFrame is the text frame, framed once for all connections.
@@ -103,53 +122,6 @@ func (m *Message) SocketIOFrame() (*websocket.PreparedMessage, error) {
 // use, each about as large) grow with it, so bounding this bounds them.
 func (m *Message) Size() int64 { return int64(len(m.JSON)) }
 
-// Subscriber is one connection's queue of messages to write, bounded in
-// messages and in bytes.
-type Subscriber struct {
-	// C delivers messages in publish order.
-	C <-chan *Message
-	// Kicked is closed when the hub disconnects the subscriber for being slow,
-	// or when the hub shuts down.
-	Kicked <-chan struct{}
-
-	c      chan *Message
-	kicked chan struct{}
-	once   sync.Once
-	queued atomic.Int64 // bytes enqueued and not yet released
-	// dropped marks a kick by the admin drop endpoint (fault injection), so
-	// the connection ends as a dropped one, not as a slow one.
-	dropped atomic.Bool
-}
-
-func (s *Subscriber) kick() { s.once.Do(func() { close(s.kicked) }) }
-
-// Dropped reports whether the admin drop endpoint, not the slow policy,
-// ended the subscription.
-func (s *Subscriber) Dropped() bool { return s != nil && s.dropped.Load() }
-
-// Release gives m's bytes back to the subscriber's byte budget. A transport
-// calls it once it has written m (or given up on it): until then m stays in
-// memory and counts as queued.
-func (s *Subscriber) Release(m *Message) { s.queued.Add(-m.Size()) }
-
-// QueuedBytes is how many bytes of messages are enqueued and not yet released.
-func (s *Subscriber) QueuedBytes() int64 { return s.queued.Load() }
-
-// reserve claims n bytes of a budget of limit. A queue holding nothing takes
-// any one message, so a message larger than the budget is still delivered to a
-// subscriber that keeps up: the bound is limit plus one message.
-func (s *Subscriber) reserve(n, limit int64) bool {
-	for {
-		q := s.queued.Load()
-		if q > 0 && q+n > limit {
-			return false
-		}
-		if s.queued.CompareAndSwap(q, q+n) {
-			return true
-		}
-	}
-}
-
 // HubStats are the hub's counters.
 type HubStats struct {
 	Subscribers int64 `json:"subscribers"`
@@ -177,8 +149,11 @@ type Hub struct {
 	queueBytes int64
 	policy     SlowPolicy
 
-	mu     sync.RWMutex
-	subs   map[*Subscriber]struct{}
+	mu sync.RWMutex
+	// subs indexes list, the subscribers in the order a broadcast visits
+	// them (a slice, so a broadcast can split it across goroutines).
+	subs   map[*Subscriber]int
+	list   []*Subscriber
 	closed bool
 
 	published, enqueued, dropped, overBytes, kicked, writeTimeouts, adminDropped atomic.Int64
@@ -199,46 +174,53 @@ func NewHub(queueLen int, queueBytes int64, policy SlowPolicy) *Hub {
 	if queueBytes <= 0 {
 		queueBytes = 1
 	}
-	return &Hub{queueLen: queueLen, queueBytes: queueBytes, policy: policy, subs: map[*Subscriber]struct{}{}}
+	return &Hub{queueLen: queueLen, queueBytes: queueBytes, policy: policy, subs: map[*Subscriber]int{}}
 }
 
 // Subscribe adds a subscriber. It returns nil once the hub is closed.
 func (h *Hub) Subscribe() *Subscriber {
-	c := make(chan *Message, h.queueLen)
-	k := make(chan struct{})
-	s := &Subscriber{C: c, Kicked: k, c: c, kicked: k}
+	s := newSubscriber()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil
 	}
-	h.subs[s] = struct{}{}
+	h.subs[s] = len(h.list)
+	h.list = append(h.list, s)
 	return s
 }
 
 // Unsubscribe removes s; it is safe to call more than once.
 func (h *Hub) Unsubscribe(s *Subscriber) {
 	h.mu.Lock()
-	delete(h.subs, s)
+	h.removeLocked(s)
 	h.mu.Unlock()
 }
 
+// removeLocked drops s from the set and the list (the last subscriber takes
+// its place). Called with mu held.
+func (h *Hub) removeLocked(s *Subscriber) {
+	i, ok := h.subs[s]
+	if !ok {
+		return
+	}
+	last := len(h.list) - 1
+	h.list[i] = h.list[last]
+	h.subs[h.list[i]] = i
+	h.list[last] = nil
+	h.list = h.list[:last]
+	delete(h.subs, s)
+}
+
 // Publish hands m to every subscriber without blocking and applies the slow
-// policy to those whose queue is full, in messages or in bytes.
+// policy to those whose queue is full, in messages or in bytes. Subscribers
+// with a sink are written to directly (see sink); a large broadcast is split
+// across the CPUs. Publish returns once every subscriber has m written or
+// queued, so successive broadcasts reach each subscriber in order.
 func (h *Hub) Publish(m *Message) {
 	h.published.Add(1)
-	size := m.Size()
-	var slow []*Subscriber
 	h.mu.RLock()
-	for s := range h.subs {
-		if h.enqueue(s, m, size) {
-			continue
-		}
-		h.dropped.Add(1)
-		if h.policy == SlowDisconnect {
-			slow = append(slow, s)
-		}
-	}
+	slow := h.fanOut(h.list, m)
 	h.mu.RUnlock()
 	for _, s := range slow {
 		h.kicked.Add(1)
@@ -247,20 +229,91 @@ func (h *Hub) Publish(m *Message) {
 	}
 }
 
-// enqueue queues m for s if both its budgets have room.
+// fanOutShard is the fewest subscribers worth a goroutine of their own in a
+// broadcast: direct writes are system calls, cheap ones are not worth a
+// goroutine.
+const fanOutShard = 256
+
+// fanOut delivers m to subs, in up to GOMAXPROCS goroutines, and returns the
+// subscribers the slow policy disconnects.
+func (h *Hub) fanOut(subs []*Subscriber, m *Message) []*Subscriber {
+	shards := min(runtime.GOMAXPROCS(0), len(subs)/fanOutShard)
+	if shards <= 1 {
+		return h.deliver(subs, m, nil)
+	}
+	per := (len(subs) + shards - 1) / shards
+	slow := make([][]*Subscriber, shards)
+	var wg sync.WaitGroup
+	for i := 1; i < shards; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slow[i] = h.deliver(subs[i*per:min((i+1)*per, len(subs))], m, nil)
+		}()
+	}
+	slow[0] = h.deliver(subs[:per], m, nil)
+	wg.Wait()
+	return slices.Concat(slow...)
+}
+
+// deliver hands m to each of subs and appends to slow those the slow policy
+// disconnects.
+func (h *Hub) deliver(subs []*Subscriber, m *Message, slow []*Subscriber) []*Subscriber {
+	size := m.Size()
+	for _, s := range subs {
+		if h.enqueue(s, m, size) {
+			continue
+		}
+		h.dropped.Add(1)
+		if h.policy == SlowDisconnect {
+			slow = append(slow, s)
+		}
+	}
+	return slow
+}
+
+// enqueue writes m to s's sink at once when it can, else queues m for s if
+// both its budgets have room.
 func (h *Hub) enqueue(s *Subscriber, m *Message, size int64) bool {
-	if !s.reserve(size, h.queueBytes) {
+	s.mu.Lock()
+	sk := s.sink
+	wake := false
+	if sk != nil && !s.busy && s.head == len(s.queue) {
+		switch sk.tryWrite(m) {
+		case wroteAll:
+			s.mu.Unlock()
+			h.enqueued.Add(1)
+			return true
+		case wrotePart:
+			s.queued.Add(size) // the flusher releases it with the rest
+			s.busy = true
+			s.mu.Unlock()
+			h.enqueued.Add(1)
+			sk.wake()
+			return true
+		}
+		s.busy, wake = true, true
+	}
+	ok := s.reserve(size, h.queueBytes)
+	if !ok {
 		h.overBytes.Add(1)
-		return false
-	}
-	select {
-	case s.c <- m:
-		h.enqueued.Add(1)
-		return true
-	default:
+	} else if ok = s.pushLocked(m, h.queueLen); !ok {
 		s.queued.Add(-size)
-		return false
 	}
+	if ok && sk == nil {
+		select {
+		case s.ready <- struct{}{}:
+		default:
+		}
+	}
+	s.mu.Unlock()
+	if wake {
+		sk.wake()
+	}
+	if ok {
+		h.enqueued.Add(1)
+	}
+	return ok
 }
 
 // countDropped counts a message a slow client did not get outside the hub's
@@ -284,10 +337,10 @@ func (h *Hub) countWriteTimeout() { h.writeTimeouts.Add(1) }
 func (h *Hub) Close() {
 	h.mu.Lock()
 	h.closed = true
-	subs := h.subs
-	h.subs = map[*Subscriber]struct{}{}
+	subs := h.list
+	h.subs, h.list = map[*Subscriber]int{}, nil
 	h.mu.Unlock()
-	for s := range subs {
+	for _, s := range subs {
 		s.kick()
 	}
 }

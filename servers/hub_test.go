@@ -30,15 +30,15 @@ func TestHubSlowPolicies(t *testing.T) {
 			fast := hub.Subscribe()
 			for i := range 5 {
 				hub.Publish(servers.NewMessage(wire.Envelope{Seq: uint64(i + 1)}))
-				fast.Release(recv(t, fast.C, "fast subscriber's message")) // it keeps up
+				fast.Release(next(t, fast, "fast subscriber's message")) // it keeps up
 			}
 			got := hub.Stats()
 			got.QueuedBytes = 0 // TestHubByteBudget checks it
 			if got != tt.wantStats {
 				t.Fatalf("stats %+v, want %+v", got, tt.wantStats)
 			}
-			if len(slow.C) != tt.wantQueued {
-				t.Fatalf("slow subscriber holds %d messages, want its queue bound %d", len(slow.C), tt.wantQueued)
+			if slow.Len() != tt.wantQueued {
+				t.Fatalf("slow subscriber holds %d messages, want its queue bound %d", slow.Len(), tt.wantQueued)
 			}
 			select {
 			case <-slow.Kicked:
@@ -57,7 +57,7 @@ func TestHubSlowPolicies(t *testing.T) {
 			}
 			// Queued messages keep publish order.
 			for want := uint64(1); want <= 2; want++ {
-				if m := recv(t, slow.C, "slow subscriber's queued message"); m.Env.Seq != want {
+				if m := next(t, slow, "slow subscriber's queued message"); m.Env.Seq != want {
 					t.Fatalf("slow got seq %d, want %d", m.Env.Seq, want)
 				}
 			}
@@ -89,7 +89,7 @@ func TestHubByteBudget(t *testing.T) {
 			fast := hub.Subscribe()
 			for i := range 5 {
 				hub.Publish(msg(uint64(i+1), 1000))
-				fast.Release(recv(t, fast.C, "fast subscriber's message"))
+				fast.Release(next(t, fast, "fast subscriber's message"))
 			}
 			if got := hub.Stats(); got != tt.wantStats {
 				t.Fatalf("stats %+v, want %+v", got, tt.wantStats)
@@ -109,18 +109,18 @@ func TestHubByteBudget(t *testing.T) {
 				t.Fatalf("slow subscriber holds %d bytes, want its budget %d", got, 3*size)
 			}
 			// Writing one message makes room for one more.
-			slow.Release(recv(t, slow.C, "slow subscriber's message"))
+			slow.Release(next(t, slow, "slow subscriber's message"))
 			hub.Publish(msg(6, 1000))
-			fast.Release(recv(t, fast.C, "fast subscriber's message"))
-			if n := len(slow.C); n != 3 {
+			fast.Release(next(t, fast, "fast subscriber's message"))
+			if n := slow.Len(); n != 3 {
 				t.Fatalf("after a release the slow queue holds %d, want 3", n)
 			}
 			// An empty queue takes a message larger than the budget.
-			for len(slow.C) > 0 {
-				slow.Release(<-slow.C)
+			for slow.Len() > 0 {
+				slow.Release(slow.Next())
 			}
 			hub.Publish(msg(7, 10_000))
-			if m := recv(t, slow.C, "oversized message"); m.Env.Seq != 7 {
+			if m := next(t, slow, "oversized message"); m.Env.Seq != 7 {
 				t.Fatalf("got seq %d, want 7", m.Env.Seq)
 			}
 		})

@@ -48,7 +48,7 @@ type pumpItem[T any] struct {
 type pump[T any] struct {
 	done    <-chan struct{}  // the server's shutdown
 	sub     *Subscriber      // the hub subscription; nil when not subscribed
-	msgs    <-chan *Message  // sub's messages
+	ready   <-chan struct{}  // sub's token for queued messages
 	kicked  <-chan struct{}  // the subscription's kick; nil when not subscribed
 	control <-chan T         // the connection's own queue; nil when none
 	ended   <-chan struct{}  // closed when the connection ends on its own; nil when never
@@ -74,9 +74,9 @@ func newPump[T any](s *Server, sub *Subscriber, limit int, size func(pumpItem[T]
 
 // subscribe points the pump at sub's messages; nil unsubscribes it.
 func (p *pump[T]) subscribe(sub *Subscriber) {
-	p.sub, p.msgs, p.kicked = sub, nil, nil
+	p.sub, p.ready, p.kicked = sub, nil, nil
 	if sub != nil {
-		p.msgs, p.kicked = sub.C, sub.Kicked
+		p.ready, p.kicked = sub.Ready(), sub.Kicked
 	}
 }
 
@@ -100,47 +100,88 @@ func releaseAll[T any](sub *Subscriber, items []pumpItem[T]) {
 
 // next waits until there is something to do, reusing items' storage for the
 // batch. A kick during shutdown reports serverClosing: the hub kicks every
-// subscriber when it closes.
+// subscriber when it closes. A stop is seen before queued messages are
+// written, as a kicked subscriber's queue is what made it too slow.
 func (p *pump[T]) next(ctx context.Context, items []pumpItem[T]) wake[T] {
 	w := wake[T]{items: items[:0]}
-	select {
-	case <-ctx.Done():
-		w.stop = clientGone
-		return w
-	case <-p.ended:
-		w.stop = connEnded
-		return w
-	case <-p.done:
-		w.stop = serverClosing
-		return w
-	case <-p.kicked:
-		w.stop = tooSlow
-		if p.sub.Dropped() {
-			w.stop = adminDrop
+	for len(w.items) == 0 {
+		if m := p.pop(); m != nil {
+			if w.stop = p.stopped(ctx); w.stop != notStopped {
+				p.sub.Release(m)
+				return w
+			}
+			w.items = append(w.items, pumpItem[T]{msg: m})
+			break
 		}
 		select {
+		case <-ctx.Done():
+			w.stop = clientGone
+		case <-p.ended:
+			w.stop = connEnded
 		case <-p.done:
 			w.stop = serverClosing
-		default:
+		case <-p.kicked:
+			w.stop = p.kickReason()
+		case <-p.tick:
+			w.tick = true
+		case c := <-p.control:
+			w.items = append(w.items, pumpItem[T]{control: c})
+		case <-p.ready:
+			continue // a message is queued: pop it
 		}
-		return w
-	case <-p.tick:
-		w.tick = true
-		return w
-	case c := <-p.control:
-		w.items = append(w.items, pumpItem[T]{control: c})
-	case m := <-p.msgs:
-		w.items = append(w.items, pumpItem[T]{msg: m})
+		if w.stop != notStopped || w.tick {
+			return w
+		}
 	}
 	for size := p.size(w.items[0]); size < p.limit; size += p.size(w.items[len(w.items)-1]) {
+		if m := p.pop(); m != nil {
+			w.items = append(w.items, pumpItem[T]{msg: m})
+			continue
+		}
 		select {
 		case c := <-p.control:
 			w.items = append(w.items, pumpItem[T]{control: c})
-		case m := <-p.msgs:
-			w.items = append(w.items, pumpItem[T]{msg: m})
 		default:
 			return w
 		}
 	}
 	return w
+}
+
+// pop takes the subscription's oldest queued message; nil when none.
+func (p *pump[T]) pop() *Message {
+	if p.sub == nil {
+		return nil
+	}
+	return p.sub.Next()
+}
+
+// stopped reports, without waiting, a reason to stop.
+func (p *pump[T]) stopped(ctx context.Context) stopReason {
+	select {
+	case <-ctx.Done():
+		return clientGone
+	case <-p.ended:
+		return connEnded
+	case <-p.done:
+		return serverClosing
+	case <-p.kicked:
+		return p.kickReason()
+	default:
+		return notStopped
+	}
+}
+
+// kickReason is why the hub kicked the subscription: the admin endpoint, the
+// slow policy, or the shutdown.
+func (p *pump[T]) kickReason() stopReason {
+	select {
+	case <-p.done:
+		return serverClosing
+	default:
+	}
+	if p.sub.Dropped() {
+		return adminDrop
+	}
+	return tooSlow
 }

@@ -23,6 +23,7 @@ func (t *sseTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		heartbeat:     wire.AppendSSEComment(nil, " heartbeat"),
 		open:          &t.srv.live.sse,
 		frame:         (*Message).SSEFrame,
+		chunk:         (*Message).SSEChunk,
 		resume:        t.srv.resumeSSE,
 		closingStatus: http.StatusNoContent,
 	})

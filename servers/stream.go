@@ -20,6 +20,7 @@ type streamWriter struct {
 	preamble    []byte // written once after the headers
 	heartbeat   []byte
 	frame       func(*Message) []byte
+	chunk       func(*Message) []byte // frame as a chunk of the chunked coding
 	// resume, when set, returns for a request that resumes (SSE
 	// Last-Event-ID) what subscribes it after the headers: that writes what
 	// the client missed through emit and returns the subscription (nil ends
@@ -34,8 +35,9 @@ type streamWriter struct {
 }
 
 // serveStream subscribes the request to the hub and writes each message as it
-// arrives, flushing after each batch, until the client leaves, the server shuts
-// down, or the hub drops the subscriber for being slow.
+// arrives until the client leaves, the server shuts down, or the hub drops the
+// subscriber for being slow. An HTTP/1.1 stream is taken from net/http after
+// its request (see rawStream); others stream through the ResponseWriter.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWriter) {
 	rc := http.NewResponseController(w)
 	var sub *Subscriber
@@ -50,6 +52,27 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 		s.refuseStream(w, sw.closingStatus)
 		return
 	}
+	h := w.Header()
+	h.Set("Content-Type", sw.contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Accel-Buffering", "no")
+	s.allowCORS(h, r)
+	if canHijack(r) {
+		if conn, _, err := rc.Hijack(); err == nil {
+			s.runRawStream(conn, h, sw, sub, resume)
+			return
+		}
+	}
+	s.streamThroughHTTP(w, r, sw, sub, resume)
+}
+
+// streamThroughHTTP is serveStream where the connection cannot be taken from
+// net/http (HTTP/1.0, HTTP/2, a ResponseWriter that cannot hijack): the
+// handler goroutine writes each batch through the ResponseWriter and flushes.
+func (s *Server) streamThroughHTTP(w http.ResponseWriter, r *http.Request, sw streamWriter, sub *Subscriber,
+	resume func(emit func([]byte) bool) (*Subscriber, uint64)) {
+	rc := http.NewResponseController(w)
 	sw.open.Add(1)
 	defer sw.open.Add(-1)
 	defer func() {
@@ -57,13 +80,6 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sw streamWr
 			s.hub.Unsubscribe(sub)
 		}
 	}()
-
-	h := w.Header()
-	h.Set("Content-Type", sw.contentType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Accel-Buffering", "no")
-	s.allowCORS(h, r)
 	w.WriteHeader(http.StatusOK)
 
 	// Small frames are gathered in buf and written together; a frame as large

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/pushbench/pushbench/servers"
 )
 
 // waitLimit bounds every wait of these tests: a broken server fails a test
@@ -23,6 +25,22 @@ func recv[T any](t testing.TB, c <-chan T, what string) T {
 	case <-time.After(waitLimit):
 		t.Fatalf("%s: nothing within %v", what, waitLimit)
 		panic("unreachable")
+	}
+}
+
+// next takes s's oldest queued message, waiting for one up to waitLimit.
+func next(t testing.TB, s *servers.Subscriber, what string) *servers.Message {
+	t.Helper()
+	deadline := time.After(waitLimit)
+	for {
+		if m := s.Next(); m != nil {
+			return m
+		}
+		select {
+		case <-s.Ready():
+		case <-deadline:
+			t.Fatalf("%s: nothing within %v", what, waitLimit)
+		}
 	}
 }
 

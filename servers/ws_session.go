@@ -27,6 +27,11 @@ type wsSession struct {
 	readDone  chan struct{}
 }
 
+// wsReplyQueue is how many replies the reader may hand the writer before it
+// waits (and so stops reading the client). Small: the channel's buffer is
+// allocated with every connection, idle or not.
+const wsReplyQueue = 4
+
 type outFrame struct {
 	kind int
 	data []byte
@@ -42,7 +47,7 @@ func (s *Server) newWSSession(conn *websocket.Conn, sub *Subscriber) *wsSession 
 		srv:      s,
 		conn:     conn,
 		sub:      sub,
-		out:      make(chan outFrame, 64),
+		out:      make(chan outFrame, wsReplyQueue),
 		closing:  make(chan struct{}),
 		readDone: make(chan struct{}),
 	}
@@ -191,11 +196,15 @@ func (ws *wsSession) writeLoop() {
 		if w.tick {
 			err = c.WriteControl(websocket.PingMessage, nil, deadline())
 		}
+		if len(w.items) > 0 {
+			// One deadline for the batch: it bounds each write, and a batch
+			// is at most wsBatchBytes.
+			_ = c.SetWriteDeadline(deadline())
+		}
 		for _, it := range w.items {
 			if err != nil {
 				break
 			}
-			_ = c.SetWriteDeadline(deadline())
 			if it.msg == nil {
 				err = c.WriteMessage(it.control.kind, it.control.data)
 			} else if pm, perr := it.msg.WebSocketFrame(); perr == nil {
