@@ -25,7 +25,7 @@ const tcpBatchBytes = 64 << 10
 
 // tcpEchoQueue is how many echoed lines wait for the writer before the
 // reader, and through TCP the client, waits too.
-const tcpEchoQueue = 64
+const tcpEchoQueue = 8
 
 // tcpSession is one tcp connection: a writer that owns the hub subscription
 // and writes broadcasts, heartbeats and echoes, and a reader that splits the
