@@ -154,6 +154,9 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		}
 	}()
 	url, publish := sc.Endpoints(name, tg.URLs().Base)
+	if u := tg.URLs().Transports[string(name)]; u != "" && sc.Target.URLs[string(name)] == "" {
+		url = u // a transport on a listener of its own, as the builtin server announced it
+	}
 	rig, url, err := openFaultRig(ctx, sc, tg, adminToken, url)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pushbench/pushbench/servers"
+	"github.com/pushbench/pushbench/target"
 )
 
 // serveOptions are the flags of pushbench serve.
@@ -19,6 +20,7 @@ type serveOptions struct {
 	slowPolicy string
 	logLevel   string
 	debugAddr  string
+	tcpAddr    string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,6 +38,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wsOrigins := listFlag{}
 	fs.Var(&wsOrigins, "ws-origins", "comma-separated origins (or hosts) allowed to open /ws, /publish and Socket.IO WebSockets (* for any; default same host only)")
 	fs.Int64Var(&o.cfg.WSReadLimit, "ws-read-limit", d.WSReadLimit, "largest WebSocket message accepted; larger closes with 1009")
+	fs.StringVar(&o.tcpAddr, "tcp-addr", "", "listen address of the tcp transport (NDJSON lines over plain TCP), announced as tcp=tcp://HOST:PORT; off disables it (default: --addr's host, a free port)")
+	fs.Int64Var(&o.cfg.TCPReadLimit, "tcp-read-limit", d.TCPReadLimit, "longest line a tcp transport client may send (each is echoed back); longer ends the connection")
 	fs.DurationVar(&o.cfg.PingInterval, "ping-interval", d.PingInterval, "WebSocket ping interval")
 	// Zero, not d.PongTimeout: the default follows --ping-interval.
 	fs.DurationVar(&o.cfg.PongTimeout, "pong-timeout", 0, "close a WebSocket silent for this long (default 2x ping interval)")
@@ -135,13 +139,40 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stopDebug()
 	}
 	srv := servers.New(o.cfg, log)
-	// The first stdout line announces the address; pushbench run's builtin
+	urls := target.URLs{Base: "http://" + ln.Addr().String()}
+	if o.tcpAddr != "off" {
+		tln, err := listenTCPTransport(o.tcpAddr, ln.Addr())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		srv.Attach(srv.TCPTransport(), tln)
+		urls.Transports = map[string]string{"tcp": "tcp://" + tln.Addr().String()}
+	}
+	// The first stdout line announces the addresses; pushbench run's builtin
 	// target reads it to find a server started on port 0.
-	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/ (demo page) /chunked /sse /ws /socket.io/ /publish /stats /metrics")
+	fmt.Fprintln(stdout, target.Announcement(urls))
+	log.Info("serving", "addr", ln.Addr().String(), "endpoints", "/ (demo page) /chunked /sse /ws /socket.io/ /publish /stats /metrics", "tcp", urls.Transports["tcp"])
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped", "hub", fmt.Sprintf("%+v", srv.Hub().Stats()))
 	return exposureError(err)
+}
+
+// listenTCPTransport opens the tcp transport's listener on addr, or, when
+// addr is empty, on a free port of the HTTP listener's host.
+func listenTCPTransport(addr string, http net.Addr) (net.Listener, error) {
+	if addr == "" {
+		host, _, err := net.SplitHostPort(http.String())
+		if err != nil {
+			return nil, fmt.Errorf("tcp transport: %w", err)
+		}
+		addr = net.JoinHostPort(host, "0")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("tcp transport: listen: %w", err)
+	}
+	return ln, nil
 }
 
 // publishTokenEnv is the environment variable --publish-token defaults to, so

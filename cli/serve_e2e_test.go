@@ -59,7 +59,8 @@ func startServe(t *testing.T, bin string, env []string, args ...string) (*exec.C
 	}()
 	select {
 	case l := <-line:
-		base, ok := strings.CutPrefix(strings.TrimSpace(l), "listening on ")
+		rest, ok := strings.CutPrefix(strings.TrimSpace(l), "listening on ")
+		base, _, _ := strings.Cut(rest, " ") // then tcp=tcp://HOST:PORT
 		if !ok {
 			t.Fatalf("first line %q\nstderr:\n%s", l, stderr)
 		}

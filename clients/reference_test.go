@@ -67,12 +67,16 @@ func waitSubscribers(t *testing.T, srv *servers.Server, n int64) {
 func TestEveryTransportAgainstTheReferenceServer(t *testing.T) {
 	for _, entry := range clients.Entries() {
 		t.Run(string(entry.Name), func(t *testing.T) {
-			srv, base := servertest.Start(t, servers.Config{})
+			srv, base, tcpURL := servertest.StartTCP(t, servers.Config{})
+			url := entry.Endpoint(base)
+			if entry.OwnListener {
+				url = tcpURL
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			opts := clients.NewDialOptions(sinceClock{time.Now()}, 5*time.Second)
 			defer opts.Close()
-			conn, tm, err := entry.New().Dial(ctx, entry.Endpoint(base), opts)
+			conn, tm, err := entry.New().Dial(ctx, url, opts)
 			if err != nil {
 				t.Fatal(err)
 			}

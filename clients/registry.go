@@ -16,6 +16,7 @@ const (
 	WS              Name = "ws"
 	SocketIO        Name = "socketio"
 	SocketIOPolling Name = "socketio-polling"
+	TCP             Name = "tcp"
 )
 
 func (n Name) String() string { return string(n) }
@@ -29,6 +30,11 @@ type Entry struct {
 	Path string
 	// WebSocketScheme says the endpoint URL is ws(s):// rather than http(s)://.
 	WebSocketScheme bool
+	// OwnListener says the endpoint is not a path of the HTTP server but a
+	// listener of its own, tcp://HOST:PORT: a pushbench server announces its
+	// address, a user's server is given it (--url tcp=...), and Endpoint
+	// cannot derive it from the base URL.
+	OwnListener bool
 	// Bidirectional says Conn.Write works (the echo pattern needs it).
 	Bidirectional bool
 	// Phases are the names of the connect steps Dial reports in
@@ -49,6 +55,7 @@ func registry() []Entry {
 			Phases: []string{histUpgrade, histEIOOpen, histSIOConnect}, New: func() Transport { return socketioWSClient{} }},
 		{Name: SocketIOPolling, Path: "/socket.io/", Bidirectional: true,
 			Phases: []string{histEIOOpen, histSIOConnect}, New: func() Transport { return socketioPollingClient{} }},
+		{Name: TCP, OwnListener: true, Bidirectional: true, New: func() Transport { return tcpClient{} }},
 	}
 }
 
@@ -94,13 +101,28 @@ func Parse(s string) (Name, error) {
 }
 
 // Endpoint is the transport's URL on a pushbench server whose base URL
-// (http://host:port) is base.
+// (http://host:port) is base; "" for a transport on a listener of its own
+// (OwnListener), whose address the base does not tell.
 func (e Entry) Endpoint(base string) string {
+	if e.OwnListener {
+		return ""
+	}
 	u := strings.TrimSuffix(base, "/") + e.Path
 	if e.WebSocketScheme {
 		return WebSocketURL(u)
 	}
 	return u
+}
+
+// Schemes are the URL schemes the transport's endpoint may have.
+func (e Entry) Schemes() []string {
+	switch {
+	case e.OwnListener:
+		return []string{TCPScheme}
+	case e.WebSocketScheme:
+		return []string{"ws", "wss"}
+	}
+	return []string{"http", "https"}
 }
 
 // WebSocketURL switches an http(s) URL to the ws(s) scheme.

@@ -9,15 +9,15 @@ import (
 )
 
 func TestNamesInDisplayOrder(t *testing.T) {
-	want := []clients.Name{clients.Chunked, clients.SSE, clients.WS, clients.SocketIO, clients.SocketIOPolling}
+	want := []clients.Name{clients.Chunked, clients.SSE, clients.WS, clients.SocketIO, clients.SocketIOPolling, clients.TCP}
 	if got := clients.Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
-	if got := clients.JoinNames(","); got != "chunked,sse,ws,socketio,socketio-polling" {
+	if got := clients.JoinNames(","); got != "chunked,sse,ws,socketio,socketio-polling,tcp" {
 		t.Fatalf("JoinNames = %q", got)
 	}
 	for _, e := range clients.Entries() {
-		if e.New == nil || e.Path == "" {
+		if e.New == nil || (e.Path == "") != e.OwnListener {
 			t.Errorf("entry %s is incomplete: %+v", e.Name, e)
 		}
 	}
@@ -79,6 +79,7 @@ func TestEndpoint(t *testing.T) {
 		{clients.WS, "https://example.test", "wss://example.test/ws"},
 		{clients.SocketIO, "http://127.0.0.1:8080", "http://127.0.0.1:8080/socket.io/"},
 		{clients.SocketIOPolling, "https://example.test/", "https://example.test/socket.io/"},
+		{clients.TCP, "http://127.0.0.1:8080", ""}, // its own port: announced or given, never derived
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.transport)+" "+tt.base, func(t *testing.T) {

@@ -49,8 +49,13 @@ func smallLoad(transport, url, publish string) loadgen.Config {
 	}
 }
 
+// endpoint is transport's URL at the address of base: a path of it, or for
+// a transport on a listener of its own, tcp://host:port itself.
 func endpoint(base, transport string) string {
 	e, _ := clients.Lookup(clients.Name(transport))
+	if e.OwnListener {
+		return "tcp://" + strings.TrimPrefix(base, "http://")
+	}
 	return e.Endpoint(base)
 }
 
@@ -59,12 +64,16 @@ func TestRunFanoutEveryTransport(t *testing.T) {
 		transport := string(name)
 		for _, publish := range []string{"ws", "http"} {
 			t.Run(transport+"/publish-over-"+publish, func(t *testing.T) {
-				base := startReference(t, servers.Config{})
+				_, base, tcpURL := servertest.StartTCP(t, servers.Config{})
 				pub := wsURL(base) + "/publish"
 				if publish == "http" {
 					pub = base + "/publish"
 				}
-				opts := smallLoad(transport, endpoint(base, transport), pub)
+				url := endpoint(base, transport)
+				if name == clients.TCP {
+					url = tcpURL
+				}
+				opts := smallLoad(transport, url, pub)
 				res, err := loadgen.Run(context.Background(), opts, quiet)
 				if err != nil {
 					t.Fatal(err)

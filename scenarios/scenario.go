@@ -87,6 +87,9 @@ func (s Scenario) WithDefaults() Scenario {
 	if len(s.Transports) == 0 {
 		info, _ := s.Pattern.Info()
 		for _, e := range clients.Entries() {
+			if e.OwnListener && !s.Target.Builtin && s.Target.URLs[string(e.Name)] == "" {
+				continue // a user's server is in the list only when given its address
+			}
 			if !info.Bidirectional || e.Bidirectional {
 				s.Transports = append(s.Transports, e.Name)
 			}
@@ -241,12 +244,19 @@ func (s *Scenario) validate(file *ast.File) error {
 			return at("$.target.urls", "unknown transport %q", tr)
 		}
 		e, _ := clients.Lookup(name)
-		want := []string{"http", "https"}
-		if e.WebSocketScheme {
-			want = []string{"ws", "wss"}
+		want, form := e.Schemes(), "host:port/path"
+		if e.OwnListener {
+			form = "host:port"
 		}
 		if u, err := url.Parse(raw); err != nil || !slices.Contains(want, u.Scheme) || u.Host == "" {
-			return at("$.target.urls", "%s URL %q: want %s://host:port/path", tr, raw, strings.Join(want, ":// or "))
+			return at("$.target.urls", "%s URL %q: want %s://%s", tr, raw, strings.Join(want, ":// or "), form)
+		}
+	}
+	if !full.Target.Builtin {
+		for i, tr := range s.Transports {
+			if e, _ := clients.Lookup(tr); e.OwnListener && s.Target.URLs[string(tr)] == "" {
+				return at(fmt.Sprintf("$.transports[%d]", i), "%s listens on a port of its own, not a path of %s: give its address in target.urls (--url %s=%s://HOST:PORT)", tr, s.Target.URL, tr, e.Schemes()[0])
+			}
 		}
 	}
 	if err := s.validateFindMax(full, at); err != nil {

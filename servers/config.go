@@ -18,6 +18,7 @@ type Config struct {
 	CORSOrigins     []string      // origins allowed to read /sse, /chunked and Socket.IO polling cross-origin; "*" for any; default none
 	WSOrigins       []string      // origins allowed to open /ws; default: same host only
 	WSReadLimit     int64         // largest client message; default 64 KiB, larger closes 1009
+	TCPReadLimit    int64         // largest line a tcp transport client may send; default 64 KiB, longer ends the connection
 	PingInterval    time.Duration // WebSocket ping interval; default 20s
 	PongTimeout     time.Duration // close a WebSocket that has not answered for this long; default 2x PingInterval
 	WriteTimeout    time.Duration // per-write deadline on streams and sockets; default 10s
@@ -82,6 +83,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WSReadLimit <= 0 {
 		c.WSReadLimit = 64 << 10
+	}
+	if c.TCPReadLimit <= 0 {
+		c.TCPReadLimit = 64 << 10
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 20 * time.Second
@@ -155,6 +159,7 @@ func (c Config) Validate() error {
 		{"--queue", int64(c.QueueLen)},
 		{"--queue-bytes", c.QueueBytes},
 		{"--ws-read-limit", c.WSReadLimit},
+		{"--tcp-read-limit", c.TCPReadLimit},
 		{"--payload", int64(c.PayloadBytes)},
 		{"MaxPublishBytes", c.MaxPublishBytes},
 		{"--sio-max-payload", int64(c.SocketIO.MaxPayload)},

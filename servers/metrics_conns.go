@@ -6,7 +6,7 @@ import "sync/atomic"
 // not keep a registry of them; one atomic add when a connection starts and
 // one when it ends, never per message.
 type openConns struct {
-	chunked, sse, ws atomic.Int64
+	chunked, sse, ws, tcp atomic.Int64
 }
 
 // connectionsByTransport is the open subscriber connections per transport
@@ -17,6 +17,7 @@ func (s *Server) connectionsByTransport() map[string]int64 {
 		"chunked":          s.live.chunked.Load(),
 		"sse":              s.live.sse.Load(),
 		"ws":               s.live.ws.Load(),
+		"tcp":              s.live.tcp.Load(),
 		"socketio-ws":      0,
 		"socketio-polling": 0,
 	}

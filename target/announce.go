@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -51,16 +52,49 @@ func (w *announceWriter) printed() string {
 	return strings.TrimSuffix(string(w.buf), "\r")
 }
 
-// parseAnnouncement returns the base URL of a "listening on URL" line.
-func parseAnnouncement(line string) (string, error) {
+// parseAnnouncement returns the URLs of a "listening on URL [NAME=URL ...]"
+// line: the base URL, then the URL of each transport on a listener of its
+// own (pushbench serve announces "tcp=tcp://HOST:PORT"), which a child that
+// has none leaves out.
+func parseAnnouncement(line string) (URLs, error) {
 	raw, ok := strings.CutPrefix(line, announcePrefix)
 	if !ok {
-		return "", fmt.Errorf("first stdout line %q does not start with %q", line, announcePrefix)
+		return URLs{}, fmt.Errorf("first stdout line %q does not start with %q", line, announcePrefix)
 	}
-	raw = strings.TrimSpace(raw)
-	u, err := url.Parse(raw)
+	fields := strings.Fields(raw)
+	if len(fields) == 0 {
+		return URLs{}, fmt.Errorf("first stdout line %q: want %shttp://host:port", line, announcePrefix)
+	}
+	u, err := url.Parse(fields[0])
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("first stdout line %q: want %shttp://host:port", line, announcePrefix)
+		return URLs{}, fmt.Errorf("first stdout line %q: want %shttp://host:port", line, announcePrefix)
 	}
-	return strings.TrimSuffix(raw, "/"), nil
+	urls := URLs{Base: strings.TrimSuffix(fields[0], "/")}
+	for _, f := range fields[1:] {
+		name, raw, ok := strings.Cut(f, "=")
+		tu, err := url.Parse(raw)
+		if !ok || name == "" || err != nil || tu.Scheme == "" || tu.Host == "" {
+			return URLs{}, fmt.Errorf("first stdout line %q: %q is not NAME=SCHEME://host:port", line, f)
+		}
+		if urls.Transports == nil {
+			urls.Transports = map[string]string{}
+		}
+		urls.Transports[name] = raw
+	}
+	return urls, nil
+}
+
+// Announcement is the first stdout line a child prints once it accepts
+// connections at urls (pushbench serve prints it), as Start reads it.
+func Announcement(urls URLs) string {
+	line := announcePrefix + urls.Base
+	names := make([]string, 0, len(urls.Transports))
+	for name := range urls.Transports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		line += " " + name + "=" + urls.Transports[name]
+	}
+	return line
 }

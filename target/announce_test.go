@@ -1,13 +1,14 @@
 package target
 
 import (
+	"maps"
 	"strings"
 	"testing"
 )
 
 func TestParseAnnouncement(t *testing.T) {
 	for _, tc := range []struct {
-		line, want, wantErr string
+		line, want, tcp, wantErr string
 	}{
 		{line: "listening on http://127.0.0.1:8080", want: "http://127.0.0.1:8080"},
 		{line: "listening on http://127.0.0.1:8080/ ", want: "http://127.0.0.1:8080"},
@@ -16,6 +17,11 @@ func TestParseAnnouncement(t *testing.T) {
 		{line: "listening on 127.0.0.1:8080", wantErr: "want listening on http://host:port"},
 		{line: "listening on ws://127.0.0.1:8080", wantErr: "want listening on http://host:port"},
 		{line: "", wantErr: `"" does not start with`},
+		{line: "listening on ", wantErr: "want listening on http://host:port"},
+		{line: "listening on http://127.0.0.1:8080 tcp=tcp://127.0.0.1:9000", want: "http://127.0.0.1:8080", tcp: "tcp://127.0.0.1:9000"},
+		{line: "listening on http://127.0.0.1:8080 tcp", wantErr: `"tcp" is not NAME=SCHEME://host:port`},
+		{line: "listening on http://127.0.0.1:8080 tcp=127.0.0.1:9000", wantErr: "is not NAME=SCHEME://host:port"},
+		{line: "listening on http://127.0.0.1:8080 =tcp://127.0.0.1:9000", wantErr: "is not NAME=SCHEME://host:port"},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			got, err := parseAnnouncement(tc.line)
@@ -25,10 +31,29 @@ func TestParseAnnouncement(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != tc.want {
-				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			if err != nil || got.Base != tc.want || got.Transports["tcp"] != tc.tcp {
+				t.Fatalf("got %+v, %v; want %q and tcp %q", got, err, tc.want, tc.tcp)
+			}
+			if tc.tcp == "" && got.Transports != nil {
+				t.Fatalf("transports %v from a line that names none", got.Transports)
 			}
 		})
+	}
+}
+
+func TestAnnouncementRoundTrips(t *testing.T) {
+	for _, urls := range []URLs{
+		{Base: "http://127.0.0.1:8080"},
+		{Base: "http://127.0.0.1:8080", Transports: map[string]string{"tcp": "tcp://127.0.0.1:9000", "quic": "quic://127.0.0.1:9001"}},
+	} {
+		line := Announcement(urls)
+		got, err := parseAnnouncement(line)
+		if err != nil || got.Base != urls.Base || !maps.Equal(got.Transports, urls.Transports) {
+			t.Fatalf("%q read back as %+v, %v; want %+v", line, got, err, urls)
+		}
+	}
+	if got := Announcement(URLs{Base: "http://a:1", Transports: map[string]string{"tcp": "tcp://a:2"}}); got != "listening on http://a:1 tcp=tcp://a:2" {
+		t.Fatalf("announcement %q", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package target
 import (
 	"context"
 	"io"
+	"net/url"
 	"os"
 	"time"
 )
@@ -43,15 +44,26 @@ func builtinConfig(o BuiltinOptions) ProcessConfig {
 		return append(args, o.ExtraArgs...)
 	}
 	return ProcessConfig{
-		Name:         "builtin server",
-		Path:         o.Executable,
-		Args:         args("127.0.0.1:0"),
-		RestartArgs:  args,
-		Env:          builtinEnv(o.Env),
-		Stderr:       o.Stderr,
-		StartTimeout: o.StartTimeout,
-		StopTimeout:  o.StopTimeout,
+		Name:              "builtin server",
+		Path:              o.Executable,
+		Args:              args("127.0.0.1:0"),
+		RestartArgs:       args,
+		RestartListenArgs: builtinListenArgs,
+		Env:               builtinEnv(o.Env),
+		Stderr:            o.Stderr,
+		StartTimeout:      o.StartTimeout,
+		StopTimeout:       o.StopTimeout,
 	}
+}
+
+// builtinListenArgs brings the tcp transport back on the address the
+// previous server announced (its first start takes a free port).
+func builtinListenArgs(transports map[string]string) []string {
+	u, err := url.Parse(transports["tcp"])
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return []string{"--tcp-addr", u.Host}
 }
 
 // builtinEnv is the parent's environment plus extra, or nil (the parent's

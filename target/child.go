@@ -23,7 +23,7 @@ type child struct {
 
 // startChild starts the command with args and waits, within the start timeout
 // and ctx, for the address it announces. On failure the child is gone.
-func startChild(ctx context.Context, cfg ProcessConfig, args []string) (*child, string, error) {
+func startChild(ctx context.Context, cfg ProcessConfig, args []string) (*child, URLs, error) {
 	cmd := exec.Command(cfg.Path, args...)
 	cmd.Dir, cmd.Env, cmd.Stderr = cfg.Dir, cfg.Env, cfg.Stderr
 	out := newAnnounceWriter()
@@ -36,26 +36,26 @@ func startChild(ctx context.Context, cfg ProcessConfig, args []string) (*child, 
 	// a SIGTERM pending and stay stopped, holding its port, forever.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, "", &PhaseError{Command: cfg.Name, Phase: PhaseStart, Err: err}
+		return nil, URLs{}, &PhaseError{Command: cfg.Name, Phase: PhaseStart, Err: err}
 	}
 	c := &child{cmd: cmd, out: out, done: make(chan struct{})}
 	go func() {
 		c.err = cmd.Wait()
 		close(c.done)
 	}()
-	fail := func(err error) (*child, string, error) {
+	fail := func(err error) (*child, URLs, error) {
 		c.kill()
-		return nil, "", &PhaseError{Command: cfg.Name, Phase: PhaseAnnounce, Err: err}
+		return nil, URLs{}, &PhaseError{Command: cfg.Name, Phase: PhaseAnnounce, Err: err}
 	}
 	timer := time.NewTimer(cfg.StartTimeout)
 	defer timer.Stop()
 	select {
 	case line := <-out.first:
-		base, err := parseAnnouncement(line)
+		urls, err := parseAnnouncement(line)
 		if err != nil {
 			return fail(err)
 		}
-		return c, base, nil
+		return c, urls, nil
 	case <-c.done:
 		return fail(fmt.Errorf("%w (%v; printed %q)", errExitedEarly, c.err, out.printed()))
 	case <-timer.C:

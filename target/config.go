@@ -21,7 +21,9 @@ const (
 
 // ProcessConfig says how to run a server as a child process. The child must
 // print "listening on http://HOST:PORT" as its first stdout line once it
-// accepts connections; the rest of its stdout is discarded.
+// accepts connections, followed on the same line by " NAME=URL" for each
+// transport on a listener of its own (pushbench serve: "tcp=tcp://HOST:PORT");
+// the rest of its stdout is discarded.
 type ProcessConfig struct {
 	// Name names the child in errors; default the command line.
 	Name string
@@ -32,6 +34,10 @@ type ProcessConfig struct {
 	// hostport (the address the previous child announced), so clients
 	// reconnect to the same URL after Restart. Nil: Restart is not supported.
 	RestartArgs func(hostport string) []string
+	// RestartListenArgs, when set, returns more arguments for Restart that
+	// bring back the transports the previous child announced on listeners
+	// of their own (name to URL) on the same addresses.
+	RestartListenArgs func(transports map[string]string) []string
 	// Dir and Env are the child's working directory and environment (empty:
 	// the parent's).
 	Dir string

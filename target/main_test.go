@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 // runChild is the test binary as a child process:
 //
 //	serve     announce, serve /healthz, shut down gracefully on SIGTERM
+//	tcp       like serve, plus a TCP listener on --tcp-addr that greets each
+//	          connection with "hello\n", announced as tcp=tcp://HOST:PORT
 //	stubborn  like serve, but ignore SIGTERM
 //	silent    never announce
 //	chatty    print a line that is no announcement
@@ -43,6 +45,7 @@ func TestMain(m *testing.M) {
 func runChild(mode string, args []string) int {
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	tcpAddr := fs.String("tcp-addr", "127.0.0.1:0", "tcp mode: TCP listen address")
 	fs.String("log-level", "info", "ignored")
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
@@ -78,7 +81,18 @@ func runChild(mode string, args []string) int {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	srv := &http.Server{Handler: mux}
-	fmt.Printf("listening on http://%s\n", ln.Addr())
+	urls := URLs{Base: "http://" + ln.Addr().String()}
+	if mode == "tcp" {
+		tln, err := net.Listen("tcp", *tcpAddr)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "child: %v\n", err)
+			return 1
+		}
+		defer tln.Close()
+		go greet(tln)
+		urls.Transports = map[string]string{"tcp": "tcp://" + tln.Addr().String()}
+	}
+	fmt.Println(Announcement(urls))
 	fmt.Fprintln(os.Stderr, "child: serving")
 	go func() { _ = srv.Serve(ln) }()
 	<-ctx.Done()
@@ -87,6 +101,18 @@ func runChild(mode string, args []string) int {
 	_ = srv.Shutdown(sctx)
 	fmt.Fprintln(os.Stderr, "child: graceful shutdown")
 	return 0
+}
+
+// greet writes "hello\n" to each connection ln accepts and closes it.
+func greet(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		_, _ = c.Write([]byte("hello\n"))
+		c.Close()
+	}
 }
 
 // runParent starts a serving child of its own, prints its pid, and waits to

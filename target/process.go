@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,7 +18,7 @@ import (
 // Its methods may be called from several goroutines.
 type Process struct {
 	cfg  ProcessConfig
-	base string // announced by the first child; Restart keeps it
+	urls URLs // announced by the first child; Restart keeps them
 
 	mu    sync.Mutex
 	cur   *child
@@ -29,15 +31,16 @@ var _ Target = (*Process)(nil)
 // address. The context bounds the start only, not the child's life.
 func Start(ctx context.Context, cfg ProcessConfig) (*Process, error) {
 	cfg = cfg.withDefaults()
-	c, base, err := startChild(ctx, cfg, cfg.Args)
+	c, urls, err := startChild(ctx, cfg, cfg.Args)
 	if err != nil {
 		return nil, err
 	}
-	return &Process{cfg: cfg, base: base, cur: c}, nil
+	return &Process{cfg: cfg, urls: urls, cur: c}, nil
 }
 
-// URLs returns the base URL the child announced.
-func (p *Process) URLs() URLs { return URLs{Base: p.base} }
+// URLs returns the URLs the child announced: its base URL and those of
+// transports on listeners of their own.
+func (p *Process) URLs() URLs { return p.urls }
 
 // PID returns the running child's process id, or 0 once it has exited.
 func (p *Process) PID() int {
@@ -117,7 +120,7 @@ func (p *Process) Restart(ctx context.Context) error {
 	if p.cfg.RestartArgs == nil {
 		return p.errorf(PhaseRestart, errors.New("the command has no RestartArgs to be told its address"))
 	}
-	u, err := url.Parse(p.base)
+	u, err := url.Parse(p.urls.Base)
 	if err != nil {
 		return p.errorf(PhaseRestart, err)
 	}
@@ -129,14 +132,17 @@ func (p *Process) Restart(ctx context.Context) error {
 		return err
 	}
 	args := p.cfg.RestartArgs(u.Host)
+	if p.cfg.RestartListenArgs != nil {
+		args = append(args, p.cfg.RestartListenArgs(p.urls.Transports)...)
+	}
 	giveUp := time.NewTimer(p.cfg.RestartRetry)
 	defer giveUp.Stop()
 	for {
-		c, base, err := startChild(ctx, p.cfg, args)
+		c, urls, err := startChild(ctx, p.cfg, args)
 		if err == nil {
-			if base != p.base {
+			if !sameURLs(urls, p.urls) {
 				c.kill()
-				return p.errorf(PhaseRestart, fmt.Errorf("came back on %s, not %s", base, p.base))
+				return p.errorf(PhaseRestart, fmt.Errorf("came back on %s, not %s", announcedAt(urls), announcedAt(p.urls)))
 			}
 			p.cur, p.ended = c, false
 			return nil
@@ -156,6 +162,14 @@ func (p *Process) Restart(ctx context.Context) error {
 		}
 	}
 }
+
+// sameURLs reports whether two announcements name the same addresses.
+func sameURLs(a, b URLs) bool {
+	return a.Base == b.Base && maps.Equal(a.Transports, b.Transports)
+}
+
+// announcedAt is what an announcement said, without its prefix, for errors.
+func announcedAt(u URLs) string { return strings.TrimPrefix(Announcement(u), announcePrefix) }
 
 // restartBackoff is the pause between Restart's attempts.
 const restartBackoff = 100 * time.Millisecond

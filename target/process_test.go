@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -317,6 +318,50 @@ func TestBuiltinStartsServeOnLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, stderr.String(), "child: graceful shutdown")
+}
+
+// TestBuiltinRestartKeepsTheTCPAddress: a builtin server that announces a
+// tcp transport is restarted with --tcp-addr on the address it announced,
+// so tcp clients reconnect to the same URL.
+func TestBuiltinRestartKeepsTheTCPAddress(t *testing.T) {
+	t.Setenv(childEnv, "tcp")
+	name, value, _ := strings.Cut(raceExitNow, "=")
+	t.Setenv(name, value)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := Builtin(ctx, BuiltinOptions{Executable: testBinary(t), Stderr: newSyncBuffer("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Kill(ctx) }()
+	before := p.URLs()
+	tcp, ok := strings.CutPrefix(before.Transports["tcp"], "tcp://")
+	if !ok {
+		t.Fatalf("no tcp transport announced: %+v", before)
+	}
+	greeted := func() {
+		t.Helper()
+		c, err := net.DialTimeout("tcp", tcp, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if b, err := io.ReadAll(c); err != nil || string(b) != "hello\n" {
+			t.Fatalf("tcp listener answered %q, %v", b, err)
+		}
+	}
+	greeted()
+	if err := p.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Restart(ctx); err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	if after := p.URLs(); after.Base != before.Base || after.Transports["tcp"] != before.Transports["tcp"] {
+		t.Fatalf("URLs %+v after restart, want %+v", after, before)
+	}
+	greeted()
 }
 
 // TestChildDiesWithItsParent: when the process that started a child is

@@ -44,7 +44,8 @@ func serve(args ...string) (*exec.Cmd, string) {
 		panic(err)
 	}
 	line, _ := bufio.NewReader(out).ReadString('\n')
-	return cmd, strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	base, _, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "listening on ")), " ") // then tcp=tcp://HOST:PORT
+	return cmd, base
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
