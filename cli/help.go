@@ -68,7 +68,8 @@ func commandExamples(name string) []example {
 		}
 	case "publish":
 		return []example{
-			{"write results/README.md and results/published/ from a saved run", "pushbench publish --scenario scenarios/bench.yaml -o results results/runs/<time>-bench"},
+			{"write results/README.md and results/published/ from a saved run", "pushbench publish -o results results/runs/<time>-bench"},
+			{"one page from several runs and a section written by another tool (what make publish does)", "pushbench publish -o results --section 'Peer comparison=peers/last-run.md' results/runs/publish/*/"},
 		}
 	case "version":
 		return []example{

@@ -133,7 +133,7 @@ func TestHelpGoesToStdoutWithExamples(t *testing.T) {
 		{[]string{"merge", "--help"}, []string{"pushbench merge -o merged", "-scenario"}},
 		{[]string{"compare", "--help"}, []string{"pushbench compare results/runs/<old> results/runs/<new>"}},
 		{[]string{"validate", "--help"}, []string{"pushbench validate scenarios/*.yaml"}},
-		{[]string{"publish", "--help"}, []string{"pushbench publish --scenario"}},
+		{[]string{"publish", "--help"}, []string{"pushbench publish -o results --section"}},
 		{[]string{"version", "--help"}, []string{"pushbench version"}},
 	}
 	for _, tt := range tests {
