@@ -200,11 +200,11 @@ func (r *run) recognize(b []byte, m mark) (seq uint64, ts int64, ours bool) {
 		mk, ok := wire.FindMarker(b, m.tag)
 		return mk.Seq, mk.TS, ok
 	}
-	env, err := wire.DecodeEnvelope(b)
-	if err != nil || env.Topic != m.topic {
+	st, err := wire.ScanEnvelope(b)
+	if err != nil || string(st.Topic) != m.topic {
 		return 0, 0, false
 	}
-	return env.Seq, env.TS, true
+	return st.Seq, st.TS, true
 }
 
 // connEnded counts how a held connection ended before the run did: cleanly
