@@ -95,6 +95,10 @@ type streamConn struct {
 	pending frameQueue
 	err     error
 	bytes   int64
+	// at stamps the frames of the read in progress; queue, made once,
+	// queues them (a closure per read would be an allocation per read).
+	at    time.Duration
+	queue func(Frame)
 }
 
 var _ Conn = (*streamConn)(nil)
@@ -107,7 +111,12 @@ const (
 )
 
 func newStreamConn(body io.ReadCloser, clock Clock, framer streamFramer) *streamConn {
-	return &streamConn{body: body, clock: clock, buf: make([]byte, minStreamBuf), framer: framer}
+	c := &streamConn{body: body, clock: clock, buf: make([]byte, minStreamBuf), framer: framer}
+	c.queue = func(f Frame) {
+		f.At = c.at
+		c.pending.push(f)
+	}
+	return c
 }
 
 // Read returns the next frame; its Data is valid until the next Read.
@@ -117,13 +126,10 @@ func (c *streamConn) Read() (Frame, error) {
 			return Frame{}, c.err
 		}
 		n, err := c.body.Read(c.buf)
-		at := c.clock.Now()
+		c.at = c.clock.Now()
 		if n > 0 {
 			c.bytes += int64(n)
-			ferr := c.framer.feed(c.buf[:n], func(f Frame) {
-				f.At = at
-				c.pending.push(f)
-			})
+			ferr := c.framer.feed(c.buf[:n], c.queue)
 			switch {
 			case ferr == io.EOF:
 				c.err = fmt.Errorf("%w: the server sent the last chunk", ErrEnded)
