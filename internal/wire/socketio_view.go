@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // SIOEventView is an EVENT payload as a receiver reads it: its name and the
@@ -48,8 +49,9 @@ func ViewSIOEvent(data json.RawMessage) (SIOEventView, error) {
 	return v, nil
 }
 
-// jsonStringText is the text of a JSON string without allocating when it has
-// no escapes; bad reports a value that is not a string.
+// jsonStringText is the text of a JSON string, without allocating when it is
+// valid UTF-8 without escapes (else decoded as encoding/json does); bad
+// reports a value that is not a string.
 func jsonStringText(elem []byte) (text []byte, bad bool) {
 	if string(elem) == "null" {
 		return nil, false // as encoding/json decodes null into a string
@@ -58,7 +60,7 @@ func jsonStringText(elem []byte) (text []byte, bad bool) {
 		return elem, true
 	}
 	inner := elem[1 : len(elem)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
 		return inner, false
 	}
 	var s string
