@@ -143,6 +143,8 @@ type ownBody struct {
 	stop func() bool
 	keep bool // the server did not say Connection: close
 	eof  bool
+	// release, when set, returns the connection to its pool once closed.
+	release func()
 }
 
 func (b *ownBody) Read(p []byte) (int, error) {
@@ -154,6 +156,9 @@ func (b *ownBody) Read(p []byte) (int, error) {
 }
 
 func (b *ownBody) Close() error {
+	if b.release != nil {
+		defer b.release()
+	}
 	cut := !b.stop() // the request's context ended: the deadline is broken
 	if cut || !b.eof || !b.keep || b.o.br.Buffered() > 0 {
 		// Dropped first: net/http's body would drain the rest on Close.
@@ -166,4 +171,64 @@ func (b *ownBody) Close() error {
 		b.o.br = nil
 	}
 	return nil
+}
+
+// ownPool is the keep-alive connections of one long-polling client, as
+// http.Transport would keep them: a request takes an idle connection, or
+// opens one when all are busy (a POST while a GET is held), so an idle
+// client holds one connection, not two.
+type ownPool struct {
+	tls       *http.Transport
+	onConnect func()
+
+	mu     sync.Mutex
+	idle   []*ownConn
+	all    []*ownConn
+	closed bool
+}
+
+func newOwnPool(rt *http.Transport) *ownPool { return &ownPool{tls: rt} }
+
+// RoundTrip sends req on an idle connection, or a new one; the connection
+// is idle again once the response body is closed.
+func (p *ownPool) RoundTrip(req *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errOwnConnClosed
+	}
+	var o *ownConn
+	if n := len(p.idle); n > 0 {
+		o, p.idle = p.idle[n-1], p.idle[:n-1]
+	} else {
+		o = newOwnConn(p.tls, false)
+		o.onConnect = p.onConnect
+		p.all = append(p.all, o)
+	}
+	p.mu.Unlock()
+	resp, err := o.RoundTrip(req)
+	if err != nil {
+		p.release(o)
+		return nil, err
+	}
+	resp.Body.(*ownBody).release = func() { p.release(o) }
+	return resp, nil
+}
+
+func (p *ownPool) release(o *ownConn) {
+	p.mu.Lock()
+	p.idle = append(p.idle, o)
+	p.mu.Unlock()
+}
+
+// shutdown closes every connection: requests in flight fail, later ones
+// are refused.
+func (p *ownPool) shutdown() {
+	p.mu.Lock()
+	p.closed = true
+	all := p.all
+	p.mu.Unlock()
+	for _, o := range all {
+		o.shutdown()
+	}
 }

@@ -35,10 +35,10 @@ var (
 // GET outstanding and hands what arrives to the session, which queues
 // messages for it; pongs and echo sends are POSTs, one at a time, as the
 // protocol requires. Like a real client it has its own keep-alive connections
-// (one for GETs, one for POSTs, ownconn.go), shared with no other simulated
-// client.
+// (one, and a second while a POST overlaps a held GET; ownconn.go), shared
+// with no other simulated client.
 type sioPollConn struct {
-	get, post  *ownConn    // the long-poll GETs' connection, the POSTs'
+	http       *ownPool    // its keep-alive connections (ownconn.go)
 	url        string      // with sid
 	maxBody    int         // pollBodyLimit
 	maxMessage int         // Receive.MaxMessage, per packet
@@ -72,18 +72,17 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	var tm Timings
 	a := startDial(ctx, eioURL(endpoint, "polling", ""), opts.ConnectTimeout)
 	defer a.end()
-	get, post := newOwnConn(opts.HTTP, true), newOwnConn(opts.HTTP, false)
-	get.onConnect = func() {
+	pool := newOwnPool(opts.HTTP)
+	pool.onConnect = func() {
 		if tm.TCP == 0 {
 			tm.TCP = opts.Clock.Now() - start
 		}
 	}
 	fail := func(phase string, err error) (Conn, Timings, error) {
-		get.shutdown()
-		post.shutdown()
+		pool.shutdown()
 		return nil, tm, a.fail(phase, err)
 	}
-	body, err := pollRequest(a.ctx, get, rcv.Headers, http.MethodGet, a.url, nil, maxPollBody)
+	body, err := pollRequest(a.ctx, pool, rcv.Headers, http.MethodGet, a.url, nil, maxPollBody)
 	if err != nil {
 		return fail(PhaseHandshake, err)
 	}
@@ -99,7 +98,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 
 	cctx, cancel := context.WithCancel(ctx)
 	c := &sioPollConn{
-		get: get, post: post, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
+		http: pool, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
 		maxBody: pollBodyLimit(rcv.maxMessage()), maxMessage: rcv.maxMessage(),
 		ctx: cctx, cancel: cancel,
 		pingWait: pingWait(hs), lastPing: time.Now(), writeTimeout: opts.writeTimeout(),
@@ -112,10 +111,12 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	}
 	tm.Ready = opts.Clock.Now() - start
 	tm.Phases = append(tm.Phases, Phase{histSIOConnect, tm.Ready})
-	get.onConnect = nil
-	// The GET connection closes with the socket's context; a poll in
-	// flight fails at once.
-	context.AfterFunc(cctx, get.shutdown)
+	pool.mu.Lock()
+	pool.onConnect = nil // tm is returned
+	pool.mu.Unlock()
+	// The connections close with the socket's context; a poll in flight
+	// fails at once.
+	context.AfterFunc(cctx, pool.shutdown)
 	return c, tm, nil
 }
 
@@ -164,7 +165,7 @@ func (c *sioPollConn) receivePoll(ctx context.Context) error {
 		pctx, cancel = context.WithDeadline(ctx, c.lastPing.Add(c.pingWait))
 		defer cancel()
 	}
-	body, err := pollRequest(pctx, c.get, c.header, http.MethodGet, c.url, nil, c.maxBody)
+	body, err := pollRequest(pctx, c.http, c.header, http.MethodGet, c.url, nil, c.maxBody)
 	at := c.clock.Now()
 	if err != nil {
 		if ctx.Err() == nil && pctx.Err() == context.DeadlineExceeded {
@@ -197,7 +198,7 @@ func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
 	defer c.pmu.Unlock()
 	tctx, cancel := context.WithTimeout(ctx, c.writeTimeout)
 	defer cancel()
-	body, err := pollRequest(tctx, c.post, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p), maxPollBody)
+	body, err := pollRequest(tctx, c.http, c.header, http.MethodPost, c.url, wire.AppendEIOText(nil, p), maxPollBody)
 	if err != nil && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 		return fmt.Errorf("POST %s: no answer within %s: %w", c.url, c.writeTimeout, err)
 	}
@@ -243,9 +244,7 @@ func (c *sioPollConn) Close() error {
 	defer cancel()
 	_ = c.send(ctx, wire.EIOPacket{Type: wire.EIOClose})
 	c.cancel()
-	c.pmu.Lock()
-	c.post.shutdown()
-	c.pmu.Unlock()
+	c.http.shutdown()
 	return nil
 }
 
