@@ -114,9 +114,8 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	pool.mu.Lock()
 	pool.onConnect = nil // tm is returned
 	pool.mu.Unlock()
-	// The connections close with the socket's context; a poll in flight
-	// fails at once.
-	context.AfterFunc(cctx, pool.shutdown)
+	// A poll in flight fails once the socket's context ends (its request's
+	// context); the connections stay for Close's close packet.
 	return c, tm, nil
 }
 
