@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -240,6 +241,7 @@ func startReading(ctx context.Context, conn clients.Conn) <-chan clients.Frame {
 			if err != nil {
 				return
 			}
+			f.Data = bytes.Clone(f.Data) // valid only until the next Read
 			select {
 			case got <- f:
 			case <-ctx.Done():

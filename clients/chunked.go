@@ -32,21 +32,23 @@ func (chunkedClient) Dial(ctx context.Context, url string, opts DialOptions) (Co
 	if err != nil {
 		return nil, Timings{}, &DialError{URL: url, Phase: PhaseRequest, Err: err}
 	}
+	// Both framings read the stream on the client's own connection: no
+	// transport goroutines or buffers per held connection.
+	s, tm, err := dialRawStream(ctx, url, chunkedAccept, chunkedTypes, opts)
+	if err != nil {
+		return nil, tm, err
+	}
 	if rcv.ChunkedFraming == FramingChunks {
-		s, tm, err := dialRawStream(ctx, url, chunkedAccept, chunkedTypes, opts)
-		if err != nil {
-			return nil, tm, err
-		}
 		if s.chunked {
 			return newStreamConn(s.body, opts.Clock, &chunksFramer{chunks: wire.ChunkDecoder{MaxChunk: rcv.maxMessage()}}), tm, nil
 		}
 		return newStreamConn(s.body, opts.Clock, readsFramer{}), tm, nil
 	}
-	resp, tm, err := dialStream(ctx, url, chunkedAccept, chunkedTypes, opts)
-	if err != nil {
-		return nil, tm, err
+	var lines streamFramer = &linesFramer{lines: wire.LineSplitter{MaxLine: rcv.maxMessage()}}
+	if s.chunked {
+		lines = newDechunkFramer(lines)
 	}
-	return newStreamConn(resp.Body, opts.Clock, &linesFramer{lines: wire.LineSplitter{MaxLine: rcv.maxMessage()}}), tm, nil
+	return newStreamConn(s.body, opts.Clock, lines), tm, nil
 }
 
 // linesFramer frames newline-delimited messages; blank lines are skipped.

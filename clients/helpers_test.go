@@ -1,6 +1,7 @@
 package clients_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -62,6 +63,7 @@ func readUntilEnd(t *testing.T, conn clients.Conn) ([]clients.Frame, error) {
 				done <- r
 				return
 			}
+			f.Data = bytes.Clone(f.Data) // valid only until the next Read
 			r.frames = append(r.frames, f)
 		}
 	}()

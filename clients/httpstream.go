@@ -1,7 +1,6 @@
 package clients
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"slices"
 	"time"
 )
@@ -27,45 +25,6 @@ func NewStreamTransport(maxIdlePerHost int) *http.Transport {
 		MaxIdleConnsPerHost: maxIdlePerHost,
 		IdleConnTimeout:     30 * time.Second,
 	}
-}
-
-// dialStream opens a GET stream and checks its status and media type. The
-// response body lives until ctx ends.
-func dialStream(ctx context.Context, url, accept string, wantTypes []string, opts DialOptions) (*http.Response, Timings, error) {
-	start := opts.Clock.Now()
-	var tm Timings
-	trace := &httptrace.ClientTrace{
-		ConnectDone: func(_, _ string, err error) {
-			if err == nil {
-				tm.TCP = opts.Clock.Now() - start
-			}
-		},
-	}
-	a := startDial(ctx, url, opts.ConnectTimeout)
-	req, err := newStreamRequest(httptrace.WithClientTrace(a.ctx, trace), url, accept, opts.Receive.Headers)
-	if err != nil {
-		a.end()
-		return nil, tm, a.fail(PhaseRequest, err)
-	}
-	resp, err := opts.HTTP.RoundTrip(req)
-	if err != nil {
-		a.end()
-		return nil, tm, a.fail(PhaseHandshake, err)
-	}
-	if !a.settle() {
-		resp.Body.Close()
-		return nil, tm, a.fail(PhaseHandshake, context.DeadlineExceeded)
-	}
-	// From here the stream lives as long as ctx; release the request's
-	// context with it.
-	context.AfterFunc(ctx, a.cancel)
-	tm.Ready = opts.Clock.Now() - start
-	if phase, err := checkStream(resp, wantTypes, opts.handshakeQuiet(), a.cancel); err != nil {
-		resp.Body.Close()
-		a.end()
-		return nil, tm, a.fail(phase, err)
-	}
-	return resp, tm, nil
 }
 
 // newStreamRequest is the GET that opens a stream, with the user's headers
@@ -125,42 +84,60 @@ func endOfStream(pending int) error {
 	return fmt.Errorf("%w: end of the HTTP stream", ErrEnded)
 }
 
-// streamConn reads framed messages from a streaming HTTP body.
+// streamConn reads framed messages from a streaming HTTP body. Its read
+// buffer starts small, as most held connections see small messages at a few
+// per second, and doubles up to maxStreamBuf while reads fill it.
 type streamConn struct {
 	body    io.ReadCloser
 	clock   Clock
 	buf     []byte
 	framer  streamFramer
-	pending []Frame
+	pending frameQueue
 	err     error
 	bytes   int64
+	// at stamps the frames of the read in progress; queue, made once,
+	// queues them (a closure per read would be an allocation per read).
+	at    time.Duration
+	queue func(Frame)
 }
 
 var _ Conn = (*streamConn)(nil)
 
+// Read buffer bounds of a stream: minStreamBuf holds a typical message with
+// its framing in one read; maxStreamBuf is where a busy stream stops growing.
+const (
+	minStreamBuf = 512
+	maxStreamBuf = 16 << 10
+)
+
 func newStreamConn(body io.ReadCloser, clock Clock, framer streamFramer) *streamConn {
-	return &streamConn{body: body, clock: clock, buf: make([]byte, 4096), framer: framer}
+	c := &streamConn{body: body, clock: clock, buf: make([]byte, minStreamBuf), framer: framer}
+	c.queue = func(f Frame) {
+		f.At = c.at
+		c.pending.push(f)
+	}
+	return c
 }
 
+// Read returns the next frame; its Data is valid until the next Read.
 func (c *streamConn) Read() (Frame, error) {
-	for len(c.pending) == 0 {
+	for c.pending.empty() {
 		if c.err != nil {
 			return Frame{}, c.err
 		}
 		n, err := c.body.Read(c.buf)
-		at := c.clock.Now()
+		c.at = c.clock.Now()
 		if n > 0 {
 			c.bytes += int64(n)
-			ferr := c.framer.feed(c.buf[:n], func(f Frame) {
-				f.Data = bytes.Clone(f.Data)
-				f.At = at
-				c.pending = append(c.pending, f)
-			})
+			ferr := c.framer.feed(c.buf[:n], c.queue)
 			switch {
 			case ferr == io.EOF:
 				c.err = fmt.Errorf("%w: the server sent the last chunk", ErrEnded)
 			case ferr != nil:
 				c.err = fmt.Errorf("framing: %w", ferr)
+			}
+			if n == len(c.buf) && len(c.buf) < maxStreamBuf {
+				c.buf = make([]byte, 2*len(c.buf))
 			}
 		}
 		if err != nil && c.err == nil {
@@ -170,8 +147,7 @@ func (c *streamConn) Read() (Frame, error) {
 			c.err = err
 		}
 	}
-	f := c.pending[0]
-	c.pending = c.pending[1:]
+	f, _ := c.pending.pop()
 	return f, nil
 }
 

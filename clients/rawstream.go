@@ -2,6 +2,7 @@ package clients
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -65,7 +66,7 @@ func dialRawStream(ctx context.Context, rawURL, accept string, wantTypes []strin
 	if err := req.Write(conn); err != nil {
 		return fail(PhaseHandshake, err)
 	}
-	br := bufio.NewReader(conn)
+	br := bufio.NewReaderSize(conn, 1024)
 	resp, err := readFinalResponse(br, req)
 	if err != nil {
 		return fail(PhaseHandshake, err)
@@ -81,11 +82,11 @@ func dialRawStream(ctx context.Context, rawURL, accept string, wantTypes []strin
 	s := &rawStream{chunked: slices.Contains(resp.TransferEncoding, "chunked")}
 	if s.chunked {
 		// resp.Body would de-chunk; unread, it has consumed nothing, so br
-		// is at the first byte of the coded body.
-		s.body = struct {
-			io.Reader
-			io.Closer
-		}{br, conn}
+		// is at the first byte of the coded body. What br holds is read
+		// first, then the connection itself: br's buffer is not kept for
+		// the stream's life.
+		rest, _ := br.Peek(br.Buffered())
+		s.body = &afterHeaders{rest: bytes.Clone(rest), conn: conn}
 	} else {
 		s.body = struct {
 			io.Reader
@@ -94,6 +95,24 @@ func dialRawStream(ctx context.Context, rawURL, accept string, wantTypes []strin
 	}
 	return s, tm, nil
 }
+
+// afterHeaders is a connection's body: the bytes read past the headers,
+// then the connection.
+type afterHeaders struct {
+	rest []byte
+	conn net.Conn
+}
+
+func (r *afterHeaders) Read(p []byte) (int, error) {
+	if len(r.rest) > 0 {
+		n := copy(p, r.rest)
+		r.rest = r.rest[n:]
+		return n, nil
+	}
+	return r.conn.Read(p)
+}
+
+func (r *afterHeaders) Close() error { return r.conn.Close() }
 
 // readFinalResponse reads the response headers, skipping interim 1xx
 // responses (100 Continue, 103 Early Hints).

@@ -108,22 +108,24 @@ func (s *eioSession) inbound(data []byte) (f Frame, ok, connected bool, err erro
 	case wire.SIODisconnect:
 		return Frame{}, false, false, fmt.Errorf("%w from namespace %s", errSIODisconnected, s.namespace)
 	case wire.SIOEvent, wire.SIOBinaryEvent:
-		name, args, err := wire.SIOEventArgs(p.Data)
-		if err == nil && s.pid != "" && len(args) > 0 {
+		ev, err := wire.ViewSIOEvent(p.Data)
+		if err == nil && s.pid != "" && ev.Args > 0 {
 			// Under connection-state recovery the server appends each
 			// event's offset as its last argument, a string:
 			// 2["msg",{"seq":1},"Q8S9_6s"].
 			var offset string
-			if json.Unmarshal(args[len(args)-1], &offset) == nil {
+			if json.Unmarshal(ev.Last, &offset) == nil {
 				s.offset = offset
 			}
 		}
-		if err != nil || name != s.event {
+		if err != nil || string(ev.Name) != s.event {
 			return Frame{}, false, false, nil
 		}
-		f := Frame{Data: []byte{}, Event: name}
-		if len(args) > 0 {
-			f.Data = args[0]
+		// Data aliases the packet: the link copies it (deliver) before
+		// reading the next.
+		f := Frame{Data: []byte{}, Event: s.event}
+		if ev.Args > 0 {
+			f.Data = ev.First
 		}
 		return f, true, false, nil
 	case wire.SIOAck:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,13 +31,14 @@ var (
 	_ eioLink   = (*sioPollConn)(nil)
 )
 
-// sioPollConn is a Socket.IO socket over Engine.IO long-polling: one goroutine
-// keeps a GET outstanding and hands what arrives to the session, which queues
-// messages for Read; pongs and echo sends are POSTs, one at a time, as the
+// sioPollConn is a Socket.IO socket over Engine.IO long-polling: Read keeps a
+// GET outstanding and hands what arrives to the session, which queues
+// messages for it; pongs and echo sends are POSTs, one at a time, as the
 // protocol requires. Like a real client it has its own keep-alive connections
-// (one for GETs, one for POSTs), shared with no other simulated client.
+// (one, and a second while a POST overlaps a held GET; ownconn.go), shared
+// with no other simulated client.
 type sioPollConn struct {
-	http       *http.Transport
+	http       *ownPool    // its keep-alive connections (ownconn.go)
 	url        string      // with sid
 	maxBody    int         // pollBodyLimit
 	maxMessage int         // Receive.MaxMessage, per packet
@@ -46,17 +46,16 @@ type sioPollConn struct {
 	clock      Clock
 	session    eioSession
 
-	cancel context.CancelFunc
-	ctx    context.Context
-	in     chan Frame
-	done   chan struct{} // closed when the poller ends; err says why
-	err    error
-	bytes  atomic.Int64
+	cancel  context.CancelFunc
+	ctx     context.Context
+	pending frameQueue
+	err     error // why polling ended
+	bytes   atomic.Int64
 
 	pmu sync.Mutex // one POST at a time
 
 	// pingWait bounds the wait for the server's next ping (0: none);
-	// lastPing is when the last came. Only the poller touches lastPing
+	// lastPing is when the last came. Only the reader touches lastPing
 	// once the dial returned.
 	pingWait time.Duration
 	lastPing time.Time
@@ -73,17 +72,17 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	var tm Timings
 	a := startDial(ctx, eioURL(endpoint, "polling", ""), opts.ConnectTimeout)
 	defer a.end()
-	rt := NewStreamTransport(2)
-	trace := &httptrace.ClientTrace{ConnectDone: func(_, _ string, err error) {
-		if err == nil && tm.TCP == 0 {
+	pool := newOwnPool(opts.HTTP)
+	pool.onConnect = func() {
+		if tm.TCP == 0 {
 			tm.TCP = opts.Clock.Now() - start
 		}
-	}}
+	}
 	fail := func(phase string, err error) (Conn, Timings, error) {
-		rt.CloseIdleConnections()
+		pool.shutdown()
 		return nil, tm, a.fail(phase, err)
 	}
-	body, err := pollRequest(httptrace.WithClientTrace(a.ctx, trace), rt, rcv.Headers, http.MethodGet, a.url, nil, maxPollBody)
+	body, err := pollRequest(a.ctx, pool, rcv.Headers, http.MethodGet, a.url, nil, maxPollBody)
 	if err != nil {
 		return fail(PhaseHandshake, err)
 	}
@@ -99,9 +98,9 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 
 	cctx, cancel := context.WithCancel(ctx)
 	c := &sioPollConn{
-		http: rt, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
+		http: pool, url: eioURL(endpoint, "polling", hs.SID), header: rcv.Headers, clock: opts.Clock,
 		maxBody: pollBodyLimit(rcv.maxMessage()), maxMessage: rcv.maxMessage(),
-		ctx: cctx, cancel: cancel, in: make(chan Frame, 256), done: make(chan struct{}),
+		ctx: cctx, cancel: cancel,
 		pingWait: pingWait(hs), lastPing: time.Now(), writeTimeout: opts.writeTimeout(),
 	}
 	c.session = newEIOSession(c, rcv)
@@ -112,7 +111,11 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	}
 	tm.Ready = opts.Clock.Now() - start
 	tm.Phases = append(tm.Phases, Phase{histSIOConnect, tm.Ready})
-	go c.pollLoop()
+	pool.mu.Lock()
+	pool.onConnect = nil // tm is returned
+	pool.mu.Unlock()
+	// A poll in flight fails once the socket's context ends (its request's
+	// context); the connections stay for Close's close packet.
 	return c, tm, nil
 }
 
@@ -188,16 +191,6 @@ func (c *sioPollConn) receivePoll(ctx context.Context) error {
 	return nil
 }
 
-func (c *sioPollConn) pollLoop() {
-	defer close(c.done)
-	for {
-		if err := c.receivePoll(c.ctx); err != nil {
-			c.err = err
-			return
-		}
-	}
-}
-
 // send POSTs one packet.
 func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
 	c.pmu.Lock()
@@ -215,33 +208,28 @@ func (c *sioPollConn) send(ctx context.Context, p wire.EIOPacket) error {
 }
 
 // deliver queues f, with a copy of its data, for Read.
-func (c *sioPollConn) deliver(ctx context.Context, f Frame) error {
-	f.Data = append([]byte{}, f.Data...)
-	select {
-	case c.in <- f:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+func (c *sioPollConn) deliver(_ context.Context, f Frame) error {
+	c.pending.push(f)
+	return nil
 }
 
+// Read returns the next message, polling for more when none is queued; its
+// Data is valid until the next Read. The reader is the poller: one
+// goroutine per socket, as a WebSocket's.
 func (c *sioPollConn) Read() (Frame, error) {
-	select {
-	case f := <-c.in:
-		return f, nil
-	default:
-	}
-	select {
-	case f := <-c.in:
-		return f, nil
-	case <-c.done:
-		select {
-		case f := <-c.in:
-			return f, nil
-		default:
+	for c.pending.empty() {
+		if c.err != nil {
 			return Frame{}, c.err
 		}
+		if err := c.receivePoll(c.ctx); err != nil {
+			if cerr := c.ctx.Err(); cerr != nil {
+				err = cerr
+			}
+			c.err = err
+		}
 	}
+	f, _ := c.pending.pop()
+	return f, nil
 }
 
 func (c *sioPollConn) Write(msg []byte) error { return c.session.echo(c.ctx, msg) }
@@ -249,14 +237,13 @@ func (c *sioPollConn) Write(msg []byte) error { return c.session.echo(c.ctx, msg
 func (c *sioPollConn) BytesRead() int64 { return c.bytes.Load() }
 
 // Close tells the server the session is over (a close packet, best effort)
-// and stops the poller.
+// and closes both connections; a poll in flight fails.
 func (c *sioPollConn) Close() error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), time.Second)
 	defer cancel()
 	_ = c.send(ctx, wire.EIOPacket{Type: wire.EIOClose})
 	c.cancel()
-	<-c.done
-	c.http.CloseIdleConnections()
+	c.http.shutdown()
 	return nil
 }
 

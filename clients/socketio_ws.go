@@ -78,7 +78,8 @@ type sioWSConn struct {
 	// pending are messages delivered and not yet returned by Read: one
 	// frame carries at most one, but a recovering session gets the missed
 	// events before the CONNECT answer that ends the dial.
-	pending []Frame
+	pending frameQueue
+	msg     msgBuffer // the last frame read
 
 	wmu     sync.Mutex
 	buf     []byte
@@ -101,7 +102,7 @@ func (c *sioWSConn) send(_ context.Context, p wire.EIOPacket) error {
 }
 
 func (c *sioWSConn) deliver(_ context.Context, f Frame) error {
-	c.pending = append(c.pending, f)
+	c.pending.push(f)
 	return nil
 }
 
@@ -117,7 +118,7 @@ func (c *sioWSConn) expectPing() {
 
 // receiveFrame reads one frame and hands its packet to the session.
 func (c *sioWSConn) receiveFrame() error {
-	kind, data, err := c.conn.ReadMessage()
+	kind, data, err := c.msg.next(c.conn)
 	at := c.clock.Now()
 	if err != nil {
 		if isTimeout(err) && c.pingWait > 0 {
@@ -139,14 +140,14 @@ func (c *sioWSConn) receiveFrame() error {
 	return c.session.receive(context.Background(), p, at)
 }
 
+// Read returns the next message; its Data is valid until the next Read.
 func (c *sioWSConn) Read() (Frame, error) {
-	for len(c.pending) == 0 {
+	for c.pending.empty() {
 		if err := c.receiveFrame(); err != nil {
 			return Frame{}, err
 		}
 	}
-	f := c.pending[0]
-	c.pending = c.pending[1:]
+	f, _ := c.pending.pop()
 	return f, nil
 }
 

@@ -41,7 +41,7 @@ func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, 
 		h.Set("Last-Event-ID", id)
 		opts.Receive.Headers = h
 	}
-	resp, tm, err := dialStream(ctx, url, "text/event-stream", []string{"text/event-stream"}, opts)
+	s, tm, err := dialRawStream(ctx, url, "text/event-stream", []string{"text/event-stream"}, opts)
 	if err != nil {
 		var de *DialError
 		if errors.As(err, &de) && (de.Phase == PhaseStatus || de.Phase == PhaseContentType) {
@@ -58,7 +58,11 @@ func (sseClient) Dial(ctx context.Context, url string, opts DialOptions) (Conn, 
 	f := &sseFramer{only: rcv.SSEEvent, max: max, parser: wire.SSEParser{MaxLine: max + sseLineSlack}, retry: opts.Resume.Retry}
 	f.parser.OnRetry = func(ms int64) { f.retry = time.Duration(ms) * time.Millisecond }
 	f.parser.ResumeFrom(opts.Resume.LastEventID)
-	return &sseConn{streamConn: newStreamConn(resp.Body, opts.Clock, f), framer: f}, tm, nil
+	var framer streamFramer = f
+	if s.chunked {
+		framer = newDechunkFramer(f)
+	}
+	return &sseConn{streamConn: newStreamConn(s.body, opts.Clock, framer), framer: f}, tm, nil
 }
 
 // sseConn is an event stream that says what a reconnect needs.
@@ -91,13 +95,13 @@ type sseFramer struct {
 
 func (f *sseFramer) feed(p []byte, emit func(Frame)) error {
 	tooLarge := false
-	err := f.parser.Feed(p, func(ev wire.SSEEvent) {
+	err := f.parser.FeedBytes(p, func(ev wire.SSEEventBytes) {
 		if len(ev.Data) > f.max {
 			tooLarge = true
 			return
 		}
 		if f.only == "" || ev.Type == f.only || ev.Type == SSEGapEvent {
-			emit(Frame{Data: []byte(ev.Data), ID: ev.ID, Event: ev.Type})
+			emit(Frame{Data: ev.Data, ID: ev.ID, Event: ev.Type})
 		}
 	})
 	if errors.Is(err, wire.ErrLineTooLong) {

@@ -26,7 +26,9 @@ type Transport interface {
 // different goroutines (one reader, one writer), never more.
 type Conn interface {
 	// Read returns the next message as the server framed it, stamped with
-	// the clock reading taken when its bytes came off the socket.
+	// the clock reading taken when its bytes came off the socket. Its Data
+	// is valid until the next Read: connections reuse their buffers, so a
+	// caller that keeps a frame copies its Data.
 	Read() (Frame, error)
 	// Write sends one message; receive-only transports return ErrReceiveOnly.
 	Write(msg []byte) error

@@ -47,7 +47,7 @@ func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, 
 		NetDialContext:    hs.dial,
 		NetDialTLSContext: hs.dialTLS,
 		HandshakeTimeout:  opts.ConnectTimeout,
-		ReadBufferSize:    1024,
+		ReadBufferSize:    512,
 		WriteBufferSize:   1024,
 		WriteBufferPool:   opts.WSBuffers,
 	}
@@ -70,6 +70,7 @@ func dialWebSocket(a *dialAttempt, opts DialOptions) (*websocket.Conn, Timings, 
 type wsConn struct {
 	conn    *websocket.Conn
 	clock   Clock
+	msg     msgBuffer // the last message read
 	bytes   int64
 	timeout time.Duration // per write
 
@@ -95,7 +96,7 @@ func newWSConn(conn *websocket.Conn, clock Clock, timeout time.Duration) *wsConn
 func (c *wsConn) readerDone() { c.closeOnce.Do(func() { close(c.closed) }) }
 
 func (c *wsConn) Read() (Frame, error) {
-	_, msg, err := c.conn.ReadMessage()
+	msg, err := c.msg.readMessage(c.conn)
 	at := c.clock.Now()
 	if err != nil {
 		c.readerDone()

@@ -21,6 +21,11 @@ type ChunkDecoder struct {
 	MaxChunk int
 	// MaxLine bounds a size line or trailer line; zero means DefaultMaxChunkLine.
 	MaxLine int
+	// Pieces makes Feed emit chunk data as it arrives, without buffering:
+	// the body de-chunked, chunk boundaries lost, for a reader that frames
+	// the body itself (NDJSON lines, SSE events), which bounds what it
+	// buffers. MaxChunk does not apply.
+	Pieces bool
 
 	state     chunkState
 	line      []byte // size or trailer line so far
@@ -77,6 +82,15 @@ func (d *ChunkDecoder) Feed(p []byte, emit func(chunk []byte)) error {
 			}
 		case chunkData:
 			n := min(d.remaining, len(p))
+			if d.Pieces {
+				d.remaining -= n
+				emit(p[:n])
+				p = p[n:]
+				if d.remaining == 0 {
+					d.state = chunkDataEnd
+				}
+				continue
+			}
 			d.data = append(d.data, p[:n]...)
 			d.remaining -= n
 			p = p[n:]
@@ -163,6 +177,9 @@ func (d *ChunkDecoder) parseSize(line []byte) (int, error) {
 	maxChunk := d.MaxChunk
 	if maxChunk <= 0 {
 		maxChunk = DefaultMaxLine
+	}
+	if d.Pieces {
+		maxChunk = 1<<63 - 1
 	}
 	i := 0
 	for i < len(line) && isHex(line[i]) {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"io"
 	"reflect"
 	"testing"
 )
@@ -103,6 +104,46 @@ func FuzzChunkDecoder(f *testing.F) {
 		}
 		if p := whole.Pending(); p > len(input) {
 			t.Fatalf("pending %d after %d bytes", p, len(input))
+		}
+	})
+}
+
+// FuzzChunkDecoderPieces: in Pieces mode the decoder emits, in any split of
+// the input, the same bytes (the chunks' data, concatenated) and the same
+// verdict as the whole-chunk mode without its size bound.
+func FuzzChunkDecoderPieces(f *testing.F) {
+	f.Add([]byte("5\r\nhello\r\n3;x=1\r\nabc\r\n0\r\n\r\n"), 4)
+	f.Add([]byte("2\nab\n0\n\n"), 1)
+	f.Fuzz(func(t *testing.T, input []byte, cut int) {
+		if cut < 0 {
+			cut = -cut
+		}
+		cut %= len(input) + 1
+		const maxLine = 64
+		whole := ChunkDecoder{MaxChunk: 1 << 62, MaxLine: maxLine}
+		chunks, werr := decodeChunks(&whole, string(input))
+		pieces := ChunkDecoder{Pieces: true, MaxLine: maxLine}
+		var got []byte
+		var perr error
+		for _, part := range [][]byte{input[:cut], input[cut:]} {
+			if perr = pieces.Feed(part, func(p []byte) { got = append(got, p...) }); perr != nil {
+				break
+			}
+		}
+		var want []byte
+		for _, c := range chunks {
+			want = append(want, c...)
+		}
+		if (werr == nil) != (perr == nil) {
+			t.Fatalf("%q split at %d: pieces error %v, whole-chunk error %v", input, cut, perr, werr)
+		}
+		// Pieces emits a chunk's data before its end is seen: the bytes
+		// agree up to where a cut chunk begins.
+		if werr == io.EOF && perr == io.EOF && !bytes.Equal(got, want) {
+			t.Fatalf("%q split at %d: pieces %q, chunks %q", input, cut, got, want)
+		}
+		if werr == nil && !bytes.HasPrefix(got, want) {
+			t.Fatalf("%q split at %d: pieces %q, chunks %q", input, cut, got, want)
 		}
 	})
 }

@@ -47,6 +47,9 @@ func (e Envelope) AppendJSON(dst []byte) []byte {
 // are ignored so servers that add their own fields still work; a missing seq or
 // ts is an error because neither loss nor latency can be measured without them.
 func DecodeEnvelope(b []byte) (Envelope, error) {
+	if f, ok := scanEnvelope(b); ok && f.hasSeq && f.hasTS {
+		return Envelope{Seq: f.seq, TS: f.ts, Topic: string(f.topic), Event: string(f.event), Data: string(f.data)}, nil
+	}
 	env, hasSeq, hasTS, err := ParseEnvelope(b, false)
 	if err != nil {
 		return Envelope{}, err

@@ -140,16 +140,26 @@ func (p SIOPacket) validate() error {
 			return errors.New("CONNECT_ERROR payload must be an object or a string")
 		}
 	case SIOEvent, SIOBinaryEvent:
-		var args []json.RawMessage
-		if first != '[' || json.Unmarshal(p.Data, &args) != nil || len(args) == 0 {
+		var head []byte
+		n := 0
+		if first == '[' {
+			eachArrayElem(p.Data, func(elem []byte) {
+				if n == 0 {
+					head = elem
+				}
+				n++
+			})
+		}
+		if n == 0 {
 			return errors.New("EVENT payload must be a non-empty array")
 		}
-		var name string
-		if err := json.Unmarshal(args[0], &name); err == nil {
-			if slices.Contains(sioReservedEvents, name) {
-				return fmt.Errorf("event name %q is reserved", name)
+		if name, bad := jsonStringText(head); !bad {
+			for _, r := range sioReservedEvents {
+				if string(name) == r {
+					return fmt.Errorf("event name %q is reserved", name)
+				}
 			}
-		} else if c := firstJSONByte(args[0]); c != '-' && (c < '0' || c > '9') {
+		} else if c := firstJSONByte(head); c != '-' && (c < '0' || c > '9') {
 			return errors.New("event name must be a string or a number")
 		}
 	case SIOAck, SIOBinaryAck:

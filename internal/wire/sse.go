@@ -54,9 +54,25 @@ func (p *SSEParser) ResumeFrom(id string) { p.lastID, p.dispatchedID = id, id }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// SSEEventBytes is a dispatched event whose Data is the parser's own buffer,
+// valid only during the emit call: what a reader that copies or decodes the
+// data at once takes, without a string allocated per event.
+type SSEEventBytes struct {
+	Type string
+	Data []byte
+	ID   string
+}
+
 // Feed parses the next bytes of the stream and calls emit for each dispatched
 // event.
 func (p *SSEParser) Feed(b []byte, emit func(SSEEvent)) error {
+	return p.FeedBytes(b, func(ev SSEEventBytes) {
+		emit(SSEEvent{Type: ev.Type, Data: string(ev.Data), ID: ev.ID})
+	})
+}
+
+// FeedBytes is Feed with each event's data lent, not copied.
+func (p *SSEParser) FeedBytes(b []byte, emit func(SSEEventBytes)) error {
 	if !p.started {
 		p.bomBuf = append(p.bomBuf, b...)
 		if len(p.bomBuf) < len(utf8BOM) && bytes.HasPrefix(utf8BOM, p.bomBuf) {
@@ -115,7 +131,7 @@ func (p *SSEParser) PendingParts() (data, line int) {
 	return max(len(p.data)-1, 0), len(p.line) + len(p.bomBuf)
 }
 
-func (p *SSEParser) processLine(line []byte, emit func(SSEEvent)) {
+func (p *SSEParser) processLine(line []byte, emit func(SSEEventBytes)) {
 	if len(line) == 0 {
 		p.dispatch(emit)
 		return
@@ -133,12 +149,14 @@ func (p *SSEParser) processLine(line []byte, emit func(SSEEvent)) {
 	}
 	switch string(field) {
 	case "event":
-		p.eventType = string(value)
+		if string(value) != p.eventType {
+			p.eventType = string(value)
+		}
 	case "data":
 		p.data = append(p.data, value...)
 		p.data = append(p.data, '\n')
 	case "id":
-		if bytes.IndexByte(value, 0) < 0 {
+		if bytes.IndexByte(value, 0) < 0 && string(value) != p.lastID {
 			p.lastID = string(value)
 		}
 	case "retry":
@@ -161,13 +179,13 @@ func parseRetry(v []byte) (int64, bool) {
 	return ms, err == nil
 }
 
-func (p *SSEParser) dispatch(emit func(SSEEvent)) {
+func (p *SSEParser) dispatch(emit func(SSEEventBytes)) {
 	p.dispatchedID = p.lastID
 	if len(p.data) == 0 {
 		p.eventType = ""
 		return
 	}
-	ev := SSEEvent{Type: p.eventType, Data: string(p.data[:len(p.data)-1]), ID: p.lastID}
+	ev := SSEEventBytes{Type: p.eventType, Data: p.data[:len(p.data)-1], ID: p.lastID}
 	if ev.Type == "" {
 		ev.Type = "message"
 	}
