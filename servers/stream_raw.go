@@ -2,34 +2,37 @@ package servers
 
 import (
 	"bytes"
+	"math"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/pushbench/pushbench/internal/wire"
 )
 
-// rawStream is an SSE or NDJSON stream taken over from net/http once the
-// request is read: it writes the response head and the chunked transfer
-// coding itself, so an idle stream holds no handler goroutine, no net/http
-// buffers and no writer goroutine, only one goroutine reading to see the
-// client leave (about 30 KiB per connection less at 10,000 connections). The
-// hub writes each broadcast to it directly (it is the subscriber's sink); a
+// rawStream is a connection the server writes its own framing to: an SSE or
+// NDJSON stream taken over from net/http once the request is read (it writes
+// the response head and the chunked transfer coding itself), or a tcp
+// transport connection (bare NDJSON lines). An idle stream holds no handler
+// goroutine, no net/http buffers and no writer goroutine, only one goroutine
+// reading (about 30 KiB per connection less at 10,000 connections). The hub
+// writes each broadcast to it directly (it is the subscriber's sink); a
 // flusher goroutine starts only while the socket is full.
 type rawStream struct {
 	srv  *Server
-	sw   streamWriter
+	f    rawFraming
 	conn net.Conn           // what Close goes through (the server's tracked conn)
 	out  net.Conn           // what writes go to: the TCP conn, for writev
 	raw  *nonBlockingWriter // nil when there are no non-blocking writes; guarded by sub.mu
 	sub  *Subscriber
 	// through is the last id a resume replayed: live messages up to it are
 	// not written again.
-	through   uint64
-	heartbeat []byte // the heartbeat as a chunk
-	hb        timer  // nil without heartbeats
+	through uint64
+	hb      timer // nil without heartbeats
 
 	// Guarded by sub.mu: rest is the unwritten end of a frame a direct write
 	// left half done (restMsg its message, nil for a heartbeat), which the
@@ -41,11 +44,89 @@ type rawStream struct {
 	// flusher closes the connection once that write ends (done, failed, or
 	// timed out), as net/http would finish a response.
 	ending bool
+	// pendingReply is the reader's reply (see reply) queued and not yet taken
+	// by the flusher; replied, made by the first reply that waits, wakes the
+	// reader once it is taken or the stream closed. Guarded by sub.mu.
+	pendingReply *Message
+	replied      *sync.Cond
 
 	kickOnce sync.Once
 }
 
 var _ sink = (*rawStream)(nil)
+
+// rawFraming is how a raw stream puts messages on the wire: what differs
+// between an HTTP stream (chunks) and a tcp connection (bare lines).
+type rawFraming struct {
+	frame     func(*Message) []byte
+	heartbeat []byte
+	last      []byte        // what a kicked stream writes last; nil: nothing
+	open      *atomic.Int64 // counts the transport's open connections
+}
+
+// chunkedFraming frames sw's messages and heartbeats as chunks of the
+// chunked transfer coding, ended by the last chunk.
+func chunkedFraming(sw streamWriter) rawFraming {
+	return rawFraming{frame: sw.chunk, heartbeat: wire.AppendChunk(nil, sw.heartbeat), last: wire.AppendLastChunk(nil), open: sw.open}
+}
+
+// newRawStream prepares a raw stream on conn, counted as open; the caller
+// sets sub, writes what comes first, then calls start (or end).
+func (s *Server) newRawStream(conn net.Conn, f rawFraming) *rawStream {
+	f.open.Add(1)
+	out := underlying(conn)
+	st := &rawStream{srv: s, f: f, conn: conn, out: out}
+	if sc, ok := out.(syscall.Conn); ok && nonBlockingWrites {
+		if rc, err := sc.SyscallConn(); err == nil {
+			st.raw = newNonBlockingWriter(rc)
+		}
+	}
+	return st
+}
+
+// start arms the heartbeat, runs read (which must end with end) in a
+// connection goroutine and makes the stream st.sub's sink. During shutdown,
+// which refuses new connection goroutines, it ends the stream instead and
+// reports false.
+func (st *rawStream) start(read func()) bool {
+	if st.srv.cfg.Heartbeat > 0 {
+		st.hb = st.srv.clock.AfterFunc(st.srv.cfg.Heartbeat, st.beat)
+	}
+	if !st.srv.goConn(read) {
+		st.stopHeartbeat()
+		if st.f.last != nil {
+			_ = st.writeBlocking(net.Buffers{st.f.last})
+		}
+		st.end()
+		return false
+	}
+	st.sub.attach(st)
+	return true
+}
+
+// end unsubscribes, stops every write and closes the connection: what the
+// reader does when it ends (the client left, or the stream closed the
+// connection), or the setup when the stream never started.
+func (st *rawStream) end() {
+	st.stopHeartbeat()
+	if s := st.sub; s != nil {
+		st.srv.hub.Unsubscribe(s)
+		s.mu.Lock()
+		st.closeLocked()
+		s.mu.Unlock()
+	}
+	st.conn.Close()
+	st.f.open.Add(-1)
+}
+
+// closeLocked stops every write and wakes a reader waiting to reply.
+// Called with sub.mu held.
+func (st *rawStream) closeLocked() {
+	st.closed = true
+	if st.replied != nil {
+		st.replied.Broadcast()
+	}
+}
 
 // canHijack reports whether serveStream may take r's connection: HTTP/1.1
 // without a request body (a stream reads nothing more from the client).
@@ -58,46 +139,23 @@ func canHijack(r *http.Request) bool {
 // of sub until the client leaves, the server shuts down or the hub kicks it.
 func (s *Server) runRawStream(conn net.Conn, h http.Header, sw streamWriter, sub *Subscriber,
 	resume func(emit func([]byte) bool) (*Subscriber, uint64)) {
-	sw.open.Add(1)
-	out := underlying(conn)
-	st := &rawStream{srv: s, sw: sw, conn: conn, out: out, heartbeat: wire.AppendChunk(nil, sw.heartbeat)}
-	if sc, ok := out.(syscall.Conn); ok && nonBlockingWrites {
-		if rc, err := sc.SyscallConn(); err == nil {
-			st.raw = newNonBlockingWriter(rc)
-		}
-	}
-	end := func() {
-		if sub != nil {
-			s.hub.Unsubscribe(sub)
-		}
-		conn.Close()
-		sw.open.Add(-1)
-	}
+	st := s.newRawStream(conn, chunkedFraming(sw))
+	st.sub = sub
 	_ = conn.SetDeadline(time.Time{})
 	head := wire.AppendChunk(rawStreamHead(h), sw.preamble)
 	if st.writeBlocking(net.Buffers{head}) != nil {
-		end()
+		st.end()
 		return
 	}
 	if resume != nil {
-		sub, st.through = resume(func(b []byte) bool { return st.writeBlocking(net.Buffers{wire.AppendChunk(nil, b)}) == nil })
-		if sub == nil {
-			_ = st.writeBlocking(net.Buffers{wire.AppendLastChunk(nil)})
-			end()
+		st.sub, st.through = resume(func(b []byte) bool { return st.writeBlocking(net.Buffers{wire.AppendChunk(nil, b)}) == nil })
+		if st.sub == nil {
+			_ = st.writeBlocking(net.Buffers{st.f.last})
+			st.end()
 			return
 		}
 	}
-	st.sub = sub
-	if s.cfg.Heartbeat > 0 {
-		st.hb = s.clock.AfterFunc(s.cfg.Heartbeat, st.beat)
-	}
-	if !s.goConn(st.readUntilClosed) {
-		st.stopHeartbeat()
-		_ = st.writeBlocking(net.Buffers{wire.AppendLastChunk(nil)})
-		end()
-		return
-	}
-	sub.attach(st)
+	st.start(st.readUntilClosed)
 }
 
 // rawStreamHead is the response head of a stream whose headers are h.
@@ -122,19 +180,13 @@ func underlying(c net.Conn) net.Conn {
 // readUntilClosed reads (and discards) until the connection ends: the client
 // left, or the stream closed it. Then it ends the stream.
 func (st *rawStream) readUntilClosed() {
+	defer st.end()
 	buf := make([]byte, 64)
 	for {
 		if _, err := st.conn.Read(buf); err != nil {
-			break
+			return
 		}
 	}
-	st.srv.hub.Unsubscribe(st.sub)
-	st.stopHeartbeat()
-	st.sub.mu.Lock()
-	st.closed = true
-	st.sub.mu.Unlock()
-	st.conn.Close()
-	st.sw.open.Add(-1)
 }
 
 func (st *rawStream) stopHeartbeat() {
@@ -151,7 +203,7 @@ func (st *rawStream) tryWrite(m *Message) writeResult {
 	if st.closed || st.ending || st.skip(m) {
 		return wroteAll
 	}
-	b := st.sw.chunk(m)
+	b := st.f.frame(m)
 	n := st.writeNowLocked(b)
 	switch {
 	case n < 0 || n == len(b):
@@ -172,17 +224,36 @@ func (st *rawStream) writeNowLocked(b []byte) int {
 	n, err := st.raw.write(b)
 	if err != nil {
 		st.srv.noteWriteError(err)
-		st.closed = true
+		st.closeLocked()
 		st.conn.Close()
 		return -1
 	}
 	return n
 }
 
+// writeDirectLocked writes b, the frame of m (nil for a heartbeat), without
+// blocking when the stream owns its writes (nothing queued, no flusher). It
+// reports false when it did not, and wake when it handed the rest of b to a
+// flusher the caller must start. A frame the socket cannot take at once
+// goes to the flusher, so a client that stopped reading meets the write
+// timeout even when no message is published. Called with sub.mu held.
+func (st *rawStream) writeDirectLocked(b []byte, m *Message) (done, wake bool) {
+	s := st.sub
+	if s.busy || s.head != len(s.queue) {
+		return false, false
+	}
+	if n := st.writeNowLocked(b); n >= 0 && n < len(b) {
+		st.rest, st.restMsg = b[n:], m
+		if m != nil {
+			s.queued.Add(m.Size()) // the flusher releases it with the rest
+		}
+		s.busy, wake = true, true
+	}
+	return true, wake
+}
+
 // beat writes a heartbeat when nothing else is being written, and arms the
-// next one. A heartbeat the socket cannot take at once goes to the flusher,
-// so a client that stopped reading meets the write timeout even when no
-// message is published.
+// next one.
 func (st *rawStream) beat() {
 	s := st.sub
 	s.mu.Lock()
@@ -190,18 +261,46 @@ func (st *rawStream) beat() {
 		s.mu.Unlock()
 		return
 	}
-	wake := false
-	if !s.busy && s.head == len(s.queue) {
-		if n := st.writeNowLocked(st.heartbeat); n >= 0 && n < len(st.heartbeat) {
-			st.rest, st.restMsg = st.heartbeat[n:], nil
-			s.busy, wake = true, true
-		}
-	}
+	_, wake := st.writeDirectLocked(st.f.heartbeat, nil)
 	s.mu.Unlock()
 	if wake {
 		st.wake()
 	}
 	st.hb.Reset(st.srv.cfg.Heartbeat)
+}
+
+// reply writes m to this connection alone (the tcp transport's echo), in
+// order with the broadcasts: at once when the stream owns its writes, else
+// after what is queued, through the flusher, outside the hub's bounds. While
+// one reply waits in the queue the next waits for it, which holds the reader
+// and, through TCP, the client: a backlogged connection slows its client's
+// replies rather than dropping them. It reports false once the stream is
+// closed or ending.
+func (st *rawStream) reply(m *Message) bool {
+	s := st.sub
+	s.mu.Lock()
+	for st.pendingReply != nil && !st.closed {
+		if st.replied == nil {
+			st.replied = sync.NewCond(&s.mu)
+		}
+		st.replied.Wait()
+	}
+	if st.closed || st.ending {
+		s.mu.Unlock()
+		return false
+	}
+	done, wake := st.writeDirectLocked(st.f.frame(m), m)
+	if !done {
+		s.queued.Add(m.Size()) // released by the flusher once written
+		s.pushLocked(m, math.MaxInt)
+		st.pendingReply = m
+	}
+	open := !st.closed
+	s.mu.Unlock()
+	if wake {
+		st.wake()
+	}
+	return open
 }
 
 // wake starts the flusher; during shutdown, which refuses new connection
@@ -211,7 +310,7 @@ func (st *rawStream) wake() {
 		return
 	}
 	st.sub.mu.Lock()
-	st.closed = true
+	st.closeLocked()
 	st.sub.mu.Unlock()
 	st.conn.Close()
 }
@@ -223,12 +322,13 @@ func (st *rawStream) flush() {
 	s := st.sub
 	var batch []*Message
 	var bufs net.Buffers
-	size := func(m *Message) int { return len(st.sw.chunk(m)) }
+	size := func(m *Message) int { return len(st.f.frame(m)) }
 	for {
 		s.mu.Lock()
 		if st.closed || st.ending {
 			ending := st.ending && !st.closed
-			st.closed, s.busy = true, false
+			st.closeLocked()
+			s.busy = false
 			s.mu.Unlock()
 			if ending {
 				st.conn.Close()
@@ -243,6 +343,12 @@ func (st *rawStream) flush() {
 			s.mu.Unlock()
 			return
 		}
+		if st.pendingReply != nil && slices.Contains(batch, st.pendingReply) {
+			st.pendingReply = nil // taken: the reader may queue its next reply
+			if st.replied != nil {
+				st.replied.Broadcast()
+			}
+		}
 		s.mu.Unlock()
 		bufs = bufs[:0]
 		if rest != nil {
@@ -250,7 +356,7 @@ func (st *rawStream) flush() {
 		}
 		for _, m := range batch {
 			if !st.skip(m) {
-				bufs = append(bufs, st.sw.chunk(m))
+				bufs = append(bufs, st.f.frame(m))
 			}
 		}
 		err := st.writeBlocking(bufs)
@@ -264,7 +370,8 @@ func (st *rawStream) flush() {
 		clear(bufs)
 		if err != nil {
 			s.mu.Lock()
-			st.closed, s.busy = true, false
+			st.closeLocked()
+			s.busy = false
 			s.mu.Unlock()
 			st.conn.Close()
 			return
@@ -287,10 +394,10 @@ func (st *rawStream) writeBlocking(bufs net.Buffers) error {
 }
 
 // kicked ends the stream: the hub closed, the slow policy or the admin
-// endpoint disconnected it. An idle stream ends cleanly with the last chunk;
-// one whose flusher is writing ends when that write does (a client that
-// stopped reading holds it until the write timeout or a shutdown's
-// force-close).
+// endpoint disconnected it. An idle stream ends cleanly with its framing's
+// last bytes (the last chunk; nothing on tcp); one whose flusher is writing
+// ends when that write does (a client that stopped reading holds it until
+// the write timeout or a shutdown's force-close).
 func (st *rawStream) kicked() {
 	st.kickOnce.Do(func() {
 		s := st.sub
@@ -300,10 +407,10 @@ func (st *rawStream) kicked() {
 			s.mu.Unlock()
 			return
 		}
-		if !st.closed {
-			st.writeNowLocked(wire.AppendLastChunk(nil))
+		if !st.closed && st.f.last != nil {
+			st.writeNowLocked(st.f.last)
 		}
-		st.closed = true
+		st.closeLocked()
 		s.mu.Unlock()
 		st.conn.Close()
 	})

@@ -12,9 +12,10 @@ import (
 // (one JSON envelope per line) over a plain TCP connection on a listener of
 // its own, with no HTTP, framing or masking in between. It is the floor the
 // other transports' costs are compared with, so a broadcast costs one write
-// of the prepared line per subscriber and nothing else. A blank line is a
-// heartbeat; every line a client sends is echoed back on its connection, as
-// /ws echoes messages.
+// of the prepared line per subscriber and nothing else: each connection is a
+// rawStream the hub writes to itself, and an idle one holds one goroutine,
+// its reader (see tcp_session.go). A blank line is a heartbeat; every line
+// a client sends is echoed back on its connection, as /ws echoes messages.
 type tcpTransport struct {
 	srv *Server
 
