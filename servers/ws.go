@@ -26,7 +26,7 @@ func (t *wsTransport) Name() string    { return "ws" }
 func (t *wsTransport) Pattern() string { return "GET /ws" }
 
 func (t *wsTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	conn, err := t.upgrader.Upgrade(w, r, nil)
+	conn, err := upgradeWS(&t.upgrader, w, r)
 	if err != nil {
 		return // the upgrader already answered 400/403/405 with the reason
 	}
@@ -37,7 +37,7 @@ func (t *wsTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sess := t.srv.newWSSession(conn, sub)
 	sess.start(func(kind int, data []byte) (int, string) {
-		if !sess.enqueue(kind, data) {
+		if !sess.reply(kind, data) {
 			return websocket.CloseGoingAway, ""
 		}
 		return 0, ""
