@@ -19,7 +19,11 @@ type wsTransport struct {
 }
 
 func newWSTransport(s *Server) *wsTransport {
-	return &wsTransport{srv: s, upgrader: s.newUpgrader()}
+	u := s.newUpgrader()
+	// Half the shared read buffer: held by every idle connection, while a
+	// message longer than it is read past the buffer anyway.
+	u.ReadBufferSize = wsReadBuffer
+	return &wsTransport{srv: s, upgrader: u}
 }
 
 func (t *wsTransport) Name() string    { return "ws" }
@@ -43,6 +47,9 @@ func (t *wsTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return 0, ""
 	})
 }
+
+// wsReadBuffer is gorilla's read buffer on a /ws connection.
+const wsReadBuffer = 512
 
 // newUpgrader builds a gorilla upgrader with small buffers and a shared write
 // buffer pool (memory per idle connection matters at 19k connections) and the

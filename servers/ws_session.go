@@ -159,11 +159,11 @@ func (ws *wsSession) read(onMessage func(int, []byte) (int, string)) (int, strin
 		defer ws.srv.live.ws.Add(-1)
 	}
 	c := ws.conn
-	cfg := ws.srv.cfg
-	c.SetReadLimit(cfg.WSReadLimit)
-	_ = c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+	pongTimeout := ws.srv.cfg.PongTimeout
+	c.SetReadLimit(ws.srv.cfg.WSReadLimit)
+	_ = c.SetReadDeadline(time.Now().Add(pongTimeout))
 	c.SetPongHandler(func(string) error {
-		return c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		return c.SetReadDeadline(time.Now().Add(pongTimeout))
 	})
 	for {
 		kind, data, err := c.ReadMessage()
@@ -186,7 +186,7 @@ func (ws *wsSession) read(onMessage func(int, []byte) (int, string)) (int, strin
 			}
 			return 0, ""
 		}
-		_ = c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		_ = c.SetReadDeadline(time.Now().Add(pongTimeout))
 		if kind == websocket.TextMessage && !utf8.Valid(data) {
 			// gorilla does not check UTF-8; RFC 6455 requires 1007.
 			ws.srv.hostileConn("ws-invalid-utf8", c.RemoteAddr(), errors.New("invalid UTF-8 in a text frame"))
