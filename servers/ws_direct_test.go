@@ -238,3 +238,42 @@ func TestWSEchoDuringBroadcasts(t *testing.T) {
 	default:
 	}
 }
+
+// TestWSCloseCodes: the close frame the session writes itself says why the
+// connection ends: 1001 for an admin drop, 1001 for a shutdown.
+func TestWSCloseCodes(t *testing.T) {
+	readClose := func(t *testing.T, c *rawWS) (int, string) {
+		t.Helper()
+		_ = c.conn.SetReadDeadline(time.Now().Add(waitLimit))
+		for {
+			op, p, err := readServerFrame(c)
+			if err != nil {
+				t.Fatalf("no close frame: %v", err)
+			}
+			if op == wire.WSClose {
+				return int(binary.BigEndian.Uint16(p)), string(p[2:])
+			}
+		}
+	}
+	t.Run("admin drop", func(t *testing.T) {
+		srv, base := start(t, servers.Config{AdminToken: "tok"})
+		c := dialRawWS(t, base, "/ws")
+		waitSubscribers(t, srv, 1)
+		if status, body := adminDrop(t, base, "?percent=100", "Bearer tok"); status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		if code, reason := readClose(t, c); code != websocket.CloseGoingAway || !strings.Contains(reason, "admin") {
+			t.Fatalf("close %d %q, want 1001 naming the admin drop", code, reason)
+		}
+		waitSubscribers(t, srv, 0)
+	})
+	t.Run("shutdown", func(t *testing.T) {
+		srv, base := start(t, servers.Config{})
+		c := dialRawWS(t, base, "/ws")
+		waitSubscribers(t, srv, 1)
+		srv.Close()
+		if code, _ := readClose(t, c); code != websocket.CloseGoingAway {
+			t.Fatalf("close %d, want 1001", code)
+		}
+	})
+}
