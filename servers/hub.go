@@ -51,6 +51,8 @@ type Message struct {
 	wsOnce        sync.Once
 	ws            *websocket.PreparedMessage
 	wsErr         error
+	wsRawOnce     sync.Once
+	wsRaw         []byte
 	sioOnce       sync.Once
 	sio           []byte
 	sioWSOnce     sync.Once

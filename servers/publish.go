@@ -55,7 +55,7 @@ func (p *publishHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *publishHandler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
-	conn, err := p.upgrader.Upgrade(w, r, nil)
+	conn, err := upgradeWS(&p.upgrader, w, r)
 	if err != nil {
 		return // the upgrader answered and logged it
 	}

@@ -19,14 +19,18 @@ type wsTransport struct {
 }
 
 func newWSTransport(s *Server) *wsTransport {
-	return &wsTransport{srv: s, upgrader: s.newUpgrader()}
+	u := s.newUpgrader()
+	// Half the shared read buffer: held by every idle connection, while a
+	// message longer than it is read past the buffer anyway.
+	u.ReadBufferSize = wsReadBuffer
+	return &wsTransport{srv: s, upgrader: u}
 }
 
 func (t *wsTransport) Name() string    { return "ws" }
 func (t *wsTransport) Pattern() string { return "GET /ws" }
 
 func (t *wsTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	conn, err := t.upgrader.Upgrade(w, r, nil)
+	conn, err := upgradeWS(&t.upgrader, w, r)
 	if err != nil {
 		return // the upgrader already answered 400/403/405 with the reason
 	}
@@ -37,12 +41,15 @@ func (t *wsTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sess := t.srv.newWSSession(conn, sub)
 	sess.start(func(kind int, data []byte) (int, string) {
-		if !sess.enqueue(kind, data) {
+		if !sess.reply(kind, data) {
 			return websocket.CloseGoingAway, ""
 		}
 		return 0, ""
 	})
 }
+
+// wsReadBuffer is gorilla's read buffer on a /ws connection.
+const wsReadBuffer = 512
 
 // newUpgrader builds a gorilla upgrader with small buffers and a shared write
 // buffer pool (memory per idle connection matters at 19k connections) and the

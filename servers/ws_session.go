@@ -1,7 +1,6 @@
 package servers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,112 +9,168 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+	"github.com/pushbench/pushbench/internal/wire"
 )
 
-// wsSession runs one WebSocket connection with one reader and one writer
-// goroutine, as gorilla requires; the HTTP handler returns right after the
-// upgrade so net/http's per-request state is not pinned.
+// wsSession runs one WebSocket connection with a single goroutine, its
+// reader: gorilla/websocket reads frames and answers the handshake, and the
+// session writes every frame itself (see wsWriter). Hub broadcasts are
+// written by the hub directly (the session is the subscriber's sink), pings
+// come from a timer, replies, pongs and close frames from the reader; a
+// flusher goroutine runs only while the socket is full. An idle connection
+// so costs one goroutine, not two (about 4 KiB less each).
 type wsSession struct {
+	wsWriter
 	srv  *Server
 	conn *websocket.Conn
-	sub  *Subscriber // nil for a publisher connection
-
-	out       chan outFrame
-	closeOnce sync.Once
-	closeReq  closeReq      // set before closing is closed
-	closing   chan struct{} // closed when the reader asks the writer to close
-	readDone  chan struct{}
+	// subscribed: sub is a hub subscription (a /ws client), not the private
+	// queue of a publisher connection.
+	subscribed bool
+	ping       timer
+	readDone   chan struct{}
+	kickOnce   sync.Once
 }
 
-// wsReplyQueue is how many replies the reader may hand the writer before it
-// waits (and so stops reading the client). Small: the channel's buffer is
-// allocated with every connection, idle or not.
-const wsReplyQueue = 4
+var _ sink = (*wsSession)(nil)
 
-type outFrame struct {
-	kind int
-	data []byte
-}
+// wsReplyBytes is how many bytes of replies and control frames may wait for
+// a full socket before the reader stops reading the client (and so slows it
+// down through TCP).
+const wsReplyBytes = 64 << 10
 
-type closeReq struct {
-	code   int
-	reason string
-}
-
+// newWSSession serves conn, upgraded by upgradeWS. sub is the hub
+// subscription; nil for a publisher connection, which gets a private queue.
 func (s *Server) newWSSession(conn *websocket.Conn, sub *Subscriber) *wsSession {
-	return &wsSession{
-		srv:      s,
-		conn:     conn,
-		sub:      sub,
-		out:      make(chan outFrame, wsReplyQueue),
-		closing:  make(chan struct{}),
-		readDone: make(chan struct{}),
+	ws := &wsSession{srv: s, conn: conn, subscribed: sub != nil, readDone: make(chan struct{})}
+	if sub == nil {
+		sub = newSubscriber()
 	}
+	ws.wsWriter.init(s, conn.UnderlyingConn(), sub)
+	return ws
 }
 
-// start launches the reader and writer. onMessage handles each valid client
-// message; a non-zero code it returns closes the connection with that code.
+// start attaches the session to its connection and the hub and launches the
+// reader. onMessage handles each valid client message; a non-zero code it
+// returns closes the connection with that code.
 func (ws *wsSession) start(onMessage func(kind int, data []byte) (int, string)) {
+	if nc, ok := ws.conn.UnderlyingConn().(*wsNetConn); ok {
+		nc.sess.Store(ws)
+	}
+	c := ws.conn
+	c.SetPingHandler(func(data string) error {
+		ws.send(wire.AppendServerFrame(nil, wire.WSPong, []byte(data)))
+		return nil
+	})
+	c.SetCloseHandler(func(code int, _ string) error {
+		// Echo the client's code, as gorilla's default handler does.
+		if code == websocket.CloseNoStatusReceived {
+			code = 0
+		}
+		ws.end(wsCloseFrame(code, ""), true)
+		return nil
+	})
+	ws.ping = ws.srv.clock.AfterFunc(ws.srv.cfg.PingInterval, ws.sendPing)
 	if !ws.srv.goConn(func() { ws.readLoop(onMessage) }) {
+		ws.ping.Stop()
 		ws.refuse()
 		return
 	}
-	// The reader is running, so the writer must run too: it is the one that
-	// closes the socket. goConn only refuses once shutdown has begun, and then
-	// the writer's only job is to close.
-	if !ws.srv.goConn(ws.writeLoop) {
-		ws.conn.Close()
+	if ws.subscribed {
+		ws.sub.attach(ws)
+		return
+	}
+	// A publisher connection has no subscription for the shutdown to kick.
+	if !ws.srv.goConn(ws.endOnShutdown) {
+		ws.kicked()
+	}
+}
+
+// endOnShutdown closes a publisher connection with 1001 when the server shuts down.
+func (ws *wsSession) endOnShutdown() {
+	select {
+	case <-ws.srv.done:
+		ws.kicked()
+	case <-ws.readDone:
 	}
 }
 
 // refuse closes a socket the server will not serve because it is shutting down.
 func (ws *wsSession) refuse() {
-	if ws.sub != nil {
+	if ws.subscribed {
 		ws.srv.hub.Unsubscribe(ws.sub)
 	}
-	closeNow(ws.conn, websocket.CloseGoingAway, "server is shutting down", ws.srv.cfg.WriteTimeout)
-	ws.conn.Close()
+	ws.end(wsCloseFrame(websocket.CloseGoingAway, "server is shutting down"), true)
 }
 
-// enqueue hands a reply to the writer, blocking the reader (and so the client,
-// through TCP) while the writer is behind. It reports false once the session
-// is closing.
-func (ws *wsSession) enqueue(kind int, data []byte) bool {
+// sendPing writes a ping and arms the next one. The reader's read deadline
+// (PongTimeout, renewed by every pong or message) ends a client that stops
+// answering.
+func (ws *wsSession) sendPing() {
+	if ws.send(wire.AppendServerFrame(nil, wire.WSPing, nil)) {
+		ws.ping.Reset(ws.srv.cfg.PingInterval)
+	}
+}
+
+// reply writes a frame of the reader's, waiting while too many replies are
+// waiting for a full socket. It reports false once the session is closing.
+func (ws *wsSession) reply(kind int, data []byte) bool {
+	room, ok := ws.sendOrWait(wire.AppendServerFrame(nil, byte(kind), data), wsReplyBytes)
+	if room == nil {
+		return ok
+	}
 	select {
-	case ws.out <- outFrame{kind, data}:
+	case <-room:
 		return true
-	case <-ws.readDone:
-		return false
 	case <-ws.srv.done:
 		return false
 	}
 }
 
-func (ws *wsSession) requestClose(code int, reason string) {
-	ws.closeOnce.Do(func() {
-		ws.closeReq = closeReq{code, reason}
-		close(ws.closing)
-	})
+// gorillaWrote takes a frame gorilla wrote on its own: a close frame after a
+// protocol error (1002) or past the read limit (1009), just before its reader
+// returns the error.
+func (ws *wsSession) gorillaWrote(frame []byte) {
+	if len(frame) > 0 && frame[0]&0x0f == wire.WSClose {
+		ws.end(frame, false)
+		return
+	}
+	ws.send(frame)
 }
 
 func (ws *wsSession) readLoop(onMessage func(int, []byte) (int, string)) {
-	defer close(ws.readDone)
-	if ws.sub != nil { // a subscriber's socket is open as long as its reader runs
+	code, reason := ws.read(onMessage)
+	ws.ping.Stop()
+	if ws.subscribed {
+		ws.srv.hub.Unsubscribe(ws.sub)
+	}
+	var frame []byte
+	if code != 0 {
+		frame = wsCloseFrame(code, reason)
+	}
+	ws.end(frame, true)
+	close(ws.readDone)
+}
+
+// read reads client messages until the connection ends, and returns the close
+// code to answer with (0: none).
+func (ws *wsSession) read(onMessage func(int, []byte) (int, string)) (int, string) {
+	if ws.subscribed { // a subscriber's socket is open as long as its reader runs
 		ws.srv.live.ws.Add(1)
 		defer ws.srv.live.ws.Add(-1)
 	}
 	c := ws.conn
-	cfg := ws.srv.cfg
-	c.SetReadLimit(cfg.WSReadLimit)
-	_ = c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+	pongTimeout := ws.srv.cfg.PongTimeout
+	c.SetReadLimit(ws.srv.cfg.WSReadLimit)
+	_ = c.SetReadDeadline(time.Now().Add(pongTimeout))
 	c.SetPongHandler(func(string) error {
-		return c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		return c.SetReadDeadline(time.Now().Add(pongTimeout))
 	})
 	for {
 		kind, data, err := c.ReadMessage()
 		if err != nil {
 			// gorilla has already sent 1002 for protocol errors and 1009 past
-			// the read limit; a client close was answered by its close handler.
+			// the read limit (through wsNetConn); a client close was answered
+			// by the close handler.
 			var ce *websocket.CloseError
 			switch {
 			case errors.Is(err, websocket.ErrReadLimit):
@@ -127,111 +182,37 @@ func (ws *wsSession) readLoop(onMessage func(int, []byte) (int, string)) {
 					// unmasked or oversized control frames, bad close code).
 					ws.srv.hostileConn("ws-protocol", c.RemoteAddr(), err)
 				}
-				ws.requestClose(websocket.CloseGoingAway, "")
+				return websocket.CloseGoingAway, ""
 			}
-			ws.requestClose(0, "")
-			return
+			return 0, ""
 		}
-		_ = c.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		_ = c.SetReadDeadline(time.Now().Add(pongTimeout))
 		if kind == websocket.TextMessage && !utf8.Valid(data) {
 			// gorilla does not check UTF-8; RFC 6455 requires 1007.
 			ws.srv.hostileConn("ws-invalid-utf8", c.RemoteAddr(), errors.New("invalid UTF-8 in a text frame"))
-			ws.requestClose(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text frame")
-			return
+			return websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text frame"
 		}
 		if code, reason := onMessage(kind, data); code != 0 {
 			ws.srv.hostileConn("ws-bad-message", c.RemoteAddr(), fmt.Errorf("close %d: %s", code, reason))
-			ws.requestClose(code, reason)
-			return
+			return code, reason
 		}
 	}
 }
 
-// wsBatchBytes bounds what one wake of a WebSocket writer takes from its queues.
-const wsBatchBytes = 64 << 10
-
-// writeLoop writes hub broadcasts (prepared frames shared by every connection),
-// the reader's replies and pings until the session ends: 1001 on shutdown,
-// 1008 for a subscriber too slow, the reader's code when it asks to close.
-func (ws *wsSession) writeLoop() {
-	c := ws.conn
-	cfg := ws.srv.cfg
-	ping := ws.srv.clock.NewTicker(cfg.PingInterval)
-	defer ping.Stop()
-	if ws.sub != nil {
-		defer ws.srv.hub.Unsubscribe(ws.sub)
-	}
-	p := newPump(ws.srv, ws.sub, wsBatchBytes, func(it pumpItem[outFrame]) int {
-		if it.msg != nil {
-			return len(it.msg.JSON)
+// kicked ends a subscriber the hub dropped (slow policy, admin drop) or a
+// connection the shutdown ends: a close frame after what is being written,
+// then a second for the client to answer before the socket closes.
+func (ws *wsSession) kicked() {
+	ws.kickOnce.Do(func() {
+		code, reason := websocket.ClosePolicyViolation, tooSlow.String()
+		select {
+		case <-ws.srv.done:
+			code, reason = websocket.CloseGoingAway, "server shutting down"
+		default:
+			if ws.sub.Dropped() {
+				code, reason = websocket.CloseGoingAway, adminDrop.String()
+			}
 		}
-		return len(it.control.data)
+		ws.end(wsCloseFrame(code, reason), false)
 	})
-	p.control, p.ended, p.tick = ws.out, ws.closing, ping.C()
-	deadline := func() time.Time { return time.Now().Add(cfg.WriteTimeout) }
-	var items []pumpItem[outFrame]
-	for {
-		w := p.next(context.Background(), items)
-		switch w.stop {
-		case connEnded:
-			if req := ws.closeReq; req.code != 0 {
-				closeNow(c, req.code, req.reason, cfg.WriteTimeout)
-			}
-			c.Close()
-			return
-		case serverClosing:
-			closeNow(c, websocket.CloseGoingAway, "server shutting down", cfg.WriteTimeout)
-			ws.drainReader()
-			return
-		case tooSlow:
-			closeNow(c, websocket.ClosePolicyViolation, "subscriber too slow", cfg.WriteTimeout)
-			ws.drainReader()
-			return
-		case adminDrop:
-			closeNow(c, websocket.CloseGoingAway, w.stop.String(), cfg.WriteTimeout)
-			ws.drainReader()
-			return
-		}
-		var err error
-		if w.tick {
-			err = c.WriteControl(websocket.PingMessage, nil, deadline())
-		}
-		if len(w.items) > 0 {
-			// One deadline for the batch: it bounds each write, and a batch
-			// is at most wsBatchBytes.
-			_ = c.SetWriteDeadline(deadline())
-		}
-		for _, it := range w.items {
-			if err != nil {
-				break
-			}
-			if it.msg == nil {
-				err = c.WriteMessage(it.control.kind, it.control.data)
-			} else if pm, perr := it.msg.WebSocketFrame(); perr == nil {
-				err = c.WritePreparedMessage(pm)
-			}
-		}
-		items = w.items
-		p.written(w.items)
-		clear(w.items) // an idle connection pins no written message
-		if err != nil {
-			ws.srv.noteWriteError(err)
-			c.Close()
-			<-ws.readDone
-			return
-		}
-	}
-}
-
-// drainReader gives the client a moment to answer our close frame, then closes
-// the socket and waits for the reader to end.
-func (ws *wsSession) drainReader() {
-	grace := ws.srv.clock.NewTimer(time.Second)
-	defer grace.Stop()
-	select {
-	case <-ws.readDone:
-	case <-grace.C():
-	}
-	ws.conn.Close()
-	<-ws.readDone
 }
