@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pushbench/pushbench/internal/wire"
@@ -23,32 +22,20 @@ import (
 // writes each broadcast to it directly (it is the subscriber's sink); a
 // flusher goroutine starts only while the socket is full.
 type rawStream struct {
-	srv  *Server
-	f    rawFraming
-	conn net.Conn           // what Close goes through (the server's tracked conn)
-	out  net.Conn           // what writes go to: the TCP conn, for writev
-	raw  *nonBlockingWriter // nil when there are no non-blocking writes; guarded by sub.mu
-	sub  *Subscriber
+	// directWriter writes (conn is the server's tracked conn); its
+	// ending means the hub kicked the stream while the flusher was
+	// writing: the flusher closes the connection once that write ends
+	// (done, failed, or timed out), as net/http would finish a response.
+	directWriter
+	f rawFraming
 	// through is the last id a resume replayed: live messages up to it are
 	// not written again.
 	through uint64
 	hb      timer // nil without heartbeats
-
-	// Guarded by sub.mu: rest is the unwritten end of a frame a direct write
-	// left half done (restMsg its message, nil for a heartbeat), which the
-	// flusher writes first; closed stops every write.
-	rest    []byte
-	restMsg *Message
-	closed  bool
-	// ending: the hub kicked the stream while the flusher was writing; the
-	// flusher closes the connection once that write ends (done, failed, or
-	// timed out), as net/http would finish a response.
-	ending bool
 	// pendingReply is the reader's reply (see reply) queued and not yet taken
-	// by the flusher; replied, made by the first reply that waits, wakes the
-	// reader once it is taken or the stream closed. Guarded by sub.mu.
+	// by the flusher, which then frees the room the next reply waits on.
+	// Guarded by sub.mu.
 	pendingReply *Message
-	replied      *sync.Cond
 
 	kickOnce sync.Once
 }
@@ -74,13 +61,8 @@ func chunkedFraming(sw streamWriter) rawFraming {
 // sets sub, writes what comes first, then calls start (or end).
 func (s *Server) newRawStream(conn net.Conn, f rawFraming) *rawStream {
 	f.open.Add(1)
-	out := underlying(conn)
-	st := &rawStream{srv: s, f: f, conn: conn, out: out}
-	if sc, ok := out.(syscall.Conn); ok && nonBlockingWrites {
-		if rc, err := sc.SyscallConn(); err == nil {
-			st.raw = newNonBlockingWriter(rc)
-		}
-	}
+	st := &rawStream{f: f}
+	st.init(s, conn, underlying(conn))
 	return st
 }
 
@@ -117,15 +99,6 @@ func (st *rawStream) end() {
 	}
 	st.conn.Close()
 	st.f.open.Add(-1)
-}
-
-// closeLocked stops every write and wakes a reader waiting to reply.
-// Called with sub.mu held.
-func (st *rawStream) closeLocked() {
-	st.closed = true
-	if st.replied != nil {
-		st.replied.Broadcast()
-	}
 }
 
 // canHijack reports whether serveStream may take r's connection: HTTP/1.1
@@ -200,35 +173,10 @@ func (st *rawStream) skip(m *Message) bool { return m.ID != 0 && m.ID <= st.thro
 
 // tryWrite writes m's chunk without blocking. Called with sub.mu held.
 func (st *rawStream) tryWrite(m *Message) writeResult {
-	if st.closed || st.ending || st.skip(m) {
+	if st.skip(m) {
 		return wroteAll
 	}
-	b := st.f.frame(m)
-	n := st.writeNowLocked(b)
-	switch {
-	case n < 0 || n == len(b):
-		return wroteAll
-	case n == 0:
-		return wroteNone
-	}
-	st.rest, st.restMsg = b[n:], m
-	return wrotePart
-}
-
-// writeNowLocked makes one non-blocking write of b: how much it wrote, or -1
-// when the connection failed (and is now closed). Called with sub.mu held.
-func (st *rawStream) writeNowLocked(b []byte) int {
-	if st.raw == nil {
-		return 0
-	}
-	n, err := st.raw.write(b)
-	if err != nil {
-		st.srv.noteWriteError(err)
-		st.closeLocked()
-		st.conn.Close()
-		return -1
-	}
-	return n
+	return st.tryWriteLocked(m, st.f.frame)
 }
 
 // writeDirectLocked writes b, the frame of m (nil for a heartbeat), without
@@ -280,10 +228,10 @@ func (st *rawStream) reply(m *Message) bool {
 	s := st.sub
 	s.mu.Lock()
 	for st.pendingReply != nil && !st.closed {
-		if st.replied == nil {
-			st.replied = sync.NewCond(&s.mu)
-		}
-		st.replied.Wait()
+		room := st.roomLocked()
+		s.mu.Unlock()
+		<-room
+		s.mu.Lock()
 	}
 	if st.closed || st.ending {
 		s.mu.Unlock()
@@ -305,15 +253,7 @@ func (st *rawStream) reply(m *Message) bool {
 
 // wake starts the flusher; during shutdown, which refuses new connection
 // goroutines, the stream just closes.
-func (st *rawStream) wake() {
-	if st.srv.goConn(st.flush) {
-		return
-	}
-	st.sub.mu.Lock()
-	st.closeLocked()
-	st.sub.mu.Unlock()
-	st.conn.Close()
-}
+func (st *rawStream) wake() { st.startFlusher(st.flush) }
 
 // flush writes what is queued, in batches, with blocking writes under the
 // write timeout, until nothing is left; then the hub writes directly again.
@@ -322,75 +262,41 @@ func (st *rawStream) flush() {
 	s := st.sub
 	var batch []*Message
 	var bufs net.Buffers
+	var restMsg *Message
 	size := func(m *Message) int { return len(st.f.frame(m)) }
 	for {
 		s.mu.Lock()
 		if st.closed || st.ending {
 			ending := st.ending && !st.closed
 			st.closeLocked()
-			s.busy = false
-			s.mu.Unlock()
+			st.idleLocked()
 			if ending {
 				st.conn.Close()
 			}
 			return
 		}
-		rest, restMsg := st.rest, st.restMsg
-		st.rest, st.restMsg = nil, nil
+		bufs, restMsg = st.takeRestLocked(bufs[:0])
 		batch = s.takeLocked(batch[:0], streamBatchBytes, size)
-		if rest == nil && len(batch) == 0 {
-			s.busy = false
-			s.mu.Unlock()
+		if len(bufs) == 0 && len(batch) == 0 {
+			st.idleLocked()
 			return
 		}
 		if st.pendingReply != nil && slices.Contains(batch, st.pendingReply) {
 			st.pendingReply = nil // taken: the reader may queue its next reply
-			if st.replied != nil {
-				st.replied.Broadcast()
-			}
+			st.freeRoomLocked()
 		}
 		s.mu.Unlock()
-		bufs = bufs[:0]
-		if rest != nil {
-			bufs = append(bufs, rest)
-		}
 		for _, m := range batch {
 			if !st.skip(m) {
 				bufs = append(bufs, st.f.frame(m))
 			}
 		}
-		err := st.writeBlocking(bufs)
-		if restMsg != nil {
-			s.Release(restMsg)
-		}
-		for _, m := range batch {
-			s.Release(m)
-		}
-		clear(batch) // keep no reference to a written message
-		clear(bufs)
-		if err != nil {
+		if st.writeBatch(bufs, restMsg, batch) != nil {
 			s.mu.Lock()
-			st.closeLocked()
-			s.busy = false
-			s.mu.Unlock()
-			st.conn.Close()
+			st.failLocked()
 			return
 		}
 	}
-}
-
-// writeBlocking writes bufs (one writev) under the write timeout, then lifts
-// the deadline, which would otherwise fail later non-blocking writes.
-func (st *rawStream) writeBlocking(bufs net.Buffers) error {
-	if err := st.out.SetWriteDeadline(time.Now().Add(st.srv.cfg.WriteTimeout)); err != nil {
-		return err
-	}
-	_, err := bufs.WriteTo(st.out)
-	if err == nil {
-		err = st.out.SetWriteDeadline(time.Time{})
-	}
-	st.srv.noteWriteError(err)
-	return err
 }
 
 // kicked ends the stream: the hub closed, the slow policy or the admin

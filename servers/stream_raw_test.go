@@ -71,24 +71,8 @@ func TestRawStreamSlowPolicy(t *testing.T) {
 			srv, base := start(t, servers.Config{QueueLen: 8, QueueBytes: queueBytes, SlowPolicy: policy, Heartbeat: -1, WriteTimeout: time.Minute})
 			c, _ := openRawStream(t, base, "/chunked") // never reads
 			waitSubscribers(t, srv, 1)
-			for i := 1; srv.Hub().Stats().Dropped == 0; i++ {
-				if i > 500 {
-					t.Fatalf("no drop after %d publishes: %+v", i, srv.Hub().Stats())
-				}
-				srv.Hub().Publish(bigMessage(i, 64<<10))
-			}
-			st := srv.Hub().Stats()
-			if st.QueuedBytes > queueBytes+64<<10+1024 {
-				t.Fatalf("queued %d bytes, want at most the budget %d plus one message", st.QueuedBytes, queueBytes)
-			}
-			if policy == servers.SlowDrop {
-				if st.Kicked != 0 || st.Subscribers != 1 {
-					t.Fatalf("drop policy: %+v, want the subscriber kept", st)
-				}
+			if !publishUntilDropped(t, srv, policy, queueBytes) {
 				return
-			}
-			if st.Kicked != 1 {
-				t.Fatalf("disconnect policy: %+v, want one kick", st)
 			}
 			// The flusher's blocked write ends when the connection closes:
 			// the client draining it sees the stream end.
@@ -136,21 +120,5 @@ func TestRawStreamOrder(t *testing.T) {
 		got <- nil
 	}()
 	_ = c.SetReadDeadline(time.Now().Add(4 * waitLimit))
-	for i := 1; i <= total; i++ {
-		srv.Hub().Publish(bigMessage(i, 8<<10))
-		if i%300 == 0 {
-			time.Sleep(20 * time.Millisecond) // and let it drain: direct writes again
-		}
-	}
-	select {
-	case err := <-got:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(4 * waitLimit):
-		t.Fatal("stream did not deliver every message in time")
-	}
-	if st := srv.Hub().Stats(); st.Dropped != 0 || st.Enqueued != total {
-		t.Fatalf("stats %+v, want %d enqueued and none dropped", st, total)
-	}
+	publishInBursts(t, srv, total, got, 4*waitLimit)
 }

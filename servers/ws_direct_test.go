@@ -72,24 +72,8 @@ func TestWSSlowPolicy(t *testing.T) {
 			srv, base := start(t, servers.Config{QueueLen: 8, QueueBytes: queueBytes, SlowPolicy: policy, WriteTimeout: time.Minute})
 			c := dialRawWS(t, base, "/ws") // does not read for now
 			waitSubscribers(t, srv, 1)
-			for i := 1; srv.Hub().Stats().Dropped == 0; i++ {
-				if i > 500 {
-					t.Fatalf("no drop after %d publishes: %+v", i, srv.Hub().Stats())
-				}
-				srv.Hub().Publish(bigMessage(i, 64<<10))
-			}
-			st := srv.Hub().Stats()
-			if st.QueuedBytes > queueBytes+64<<10+1024 {
-				t.Fatalf("queued %d bytes, want at most the budget %d plus one message", st.QueuedBytes, queueBytes)
-			}
-			if policy == servers.SlowDrop {
-				if st.Kicked != 0 || st.Subscribers != 1 {
-					t.Fatalf("drop policy: %+v, want the subscriber kept", st)
-				}
+			if !publishUntilDropped(t, srv, policy, queueBytes) {
 				return
-			}
-			if st.Kicked != 1 {
-				t.Fatalf("disconnect policy: %+v, want one kick", st)
 			}
 			_ = c.conn.SetReadDeadline(time.Now().Add(waitLimit))
 			for {
@@ -138,23 +122,7 @@ func TestWSOrder(t *testing.T) {
 		}
 		got <- nil
 	}()
-	for i := 1; i <= total; i++ {
-		srv.Hub().Publish(bigMessage(i, 8<<10))
-		if i%300 == 0 {
-			time.Sleep(20 * time.Millisecond) // and let it drain: direct writes again
-		}
-	}
-	select {
-	case err := <-got:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * waitLimit):
-		t.Fatal("client did not get every message in time")
-	}
-	if st := srv.Hub().Stats(); st.Dropped != 0 || st.Enqueued != total {
-		t.Fatalf("stats %+v, want %d enqueued and none dropped", st, total)
-	}
+	publishInBursts(t, srv, total, got, 5*waitLimit)
 }
 
 // TestWSPingAndPongTimeout: the ping timer pings an idle client, and one that

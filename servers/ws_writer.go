@@ -2,7 +2,6 @@ package servers
 
 import (
 	"net"
-	"syscall"
 	"time"
 )
 
@@ -16,88 +15,37 @@ import (
 // deadline per batch) until nothing is left. While the flusher runs
 // (sub.busy), nothing else writes: frames never interleave.
 type wsWriter struct {
-	srv     *Server
-	netConn net.Conn           // what Close goes through: gorilla's connection
-	out     net.Conn           // what writes go to: the TCP connection, for writev
-	raw     *nonBlockingWriter // nil without non-blocking writes; guarded by sub.mu
-	sub     *Subscriber        // whose mu guards the fields below
+	// directWriter writes (conn is gorilla's connection); its ending
+	// means final (a close frame, or nil) is the last frame: nothing is
+	// written after it. room is closed once the flusher took the
+	// session's frames.
+	directWriter
 
-	// rest is the unwritten end of a frame a direct write left half done
-	// (restMsg its message, nil for the session's own frame); ctl the
-	// session's own frames waiting for the flusher (ctlBytes their size),
-	// room a channel the reader waits on when they pass wsReplyBytes.
-	rest     []byte
-	restMsg  *Message
-	ctl      [][]byte
-	ctlBytes int
-	room     chan struct{}
-	// ending: final (a close frame, or nil) is the last frame; nothing is
-	// written after it (finalDone once written). closeAfter: close the
-	// socket once final is written, rather than give the client a second
-	// to answer. closed: the socket is closed; nothing more is written.
-	ending     bool
+	// ctl holds the session's own frames waiting for the flusher (ctlBytes
+	// their size); the reader waits on room when they pass wsReplyBytes.
+	// finalDone: final is written. closeAfter: close the socket once final
+	// is written, rather than give the client a second to answer.
+	ctl        [][]byte
+	ctlBytes   int
 	final      []byte
 	finalDone  bool
 	closeAfter bool
-	closed     bool
 }
 
 // init sets w up on nc (a wsNetConn, or any connection) for sub.
 func (w *wsWriter) init(s *Server, nc net.Conn, sub *Subscriber) {
-	w.srv, w.netConn, w.sub = s, nc, sub
 	inner := nc
 	if wc, ok := nc.(*wsNetConn); ok {
 		inner = wc.Conn
 	}
-	w.out = underlying(inner)
-	if sc, ok := w.out.(syscall.Conn); ok && nonBlockingWrites {
-		if rc, err := sc.SyscallConn(); err == nil {
-			w.raw = newNonBlockingWriter(rc)
-		}
-	}
+	w.directWriter.init(s, nc, underlying(inner))
+	w.sub = sub
 }
 
 // tryWrite writes m's frame without blocking. Called with sub.mu held, when
 // nothing is queued and no flusher runs.
 func (w *wsWriter) tryWrite(m *Message) writeResult {
-	if w.closed || w.ending {
-		return wroteAll
-	}
-	b := m.WebSocketFrameBytes()
-	n := w.writeNowLocked(b)
-	switch {
-	case n < 0 || n == len(b):
-		return wroteAll
-	case n == 0:
-		return wroteNone
-	}
-	w.rest, w.restMsg = b[n:], m
-	return wrotePart
-}
-
-// writeNowLocked makes one non-blocking write of b: how much it wrote, or -1
-// when the connection failed (and is now closed). Called with sub.mu held.
-func (w *wsWriter) writeNowLocked(b []byte) int {
-	if w.raw == nil {
-		return 0
-	}
-	n, err := w.raw.write(b)
-	if err != nil {
-		w.srv.noteWriteError(err)
-		w.closeLocked()
-		w.netConn.Close()
-		return -1
-	}
-	return n
-}
-
-// closeLocked marks the socket closed and lets a waiting reader go.
-func (w *wsWriter) closeLocked() {
-	w.closed = true
-	if w.room != nil {
-		close(w.room)
-		w.room = nil
-	}
+	return w.tryWriteLocked(m, (*Message).WebSocketFrameBytes)
 }
 
 // send writes one of the session's own frames, now or through the flusher.
@@ -114,12 +62,9 @@ func (w *wsWriter) sendOrWait(frame []byte, limit int) (<-chan struct{}, bool) {
 	s := w.sub
 	s.mu.Lock()
 	wake, ok := w.sendLocked(frame)
-	var room chan struct{}
+	var room <-chan struct{}
 	if ok && limit >= 0 && w.ctlBytes > limit {
-		if w.room == nil {
-			w.room = make(chan struct{})
-		}
-		room = w.room
+		room = w.roomLocked()
 	}
 	s.mu.Unlock()
 	if wake {
@@ -174,7 +119,7 @@ func (w *wsWriter) end(frame []byte, closeAfter bool) {
 		}
 		s.mu.Unlock()
 		if closeNow {
-			w.netConn.Close()
+			w.conn.Close()
 		}
 		return
 	}
@@ -211,7 +156,7 @@ func (w *wsWriter) finishedLocked() {
 	}
 	w.sub.mu.Unlock()
 	if closeNow {
-		w.netConn.Close()
+		w.conn.Close()
 		return
 	}
 	w.srv.clock.AfterFunc(time.Second, w.closeSocket)
@@ -223,21 +168,12 @@ func (w *wsWriter) closeSocket() {
 	w.sub.mu.Lock()
 	w.closeLocked()
 	w.sub.mu.Unlock()
-	w.netConn.Close()
+	w.conn.Close()
 }
 
 // wake starts the flusher; during shutdown, which refuses new connection
 // goroutines, the socket just closes.
-func (w *wsWriter) wake() {
-	if w.srv.goConn(w.flush) {
-		return
-	}
-	w.sub.mu.Lock()
-	w.closeLocked()
-	w.sub.busy = false
-	w.sub.mu.Unlock()
-	w.netConn.Close()
-}
+func (w *wsWriter) wake() { w.startFlusher(w.flush) }
 
 // flush writes what waits, in batches, with blocking writes under the write
 // timeout, until nothing is left; then writes go direct again. A write that
@@ -246,59 +182,45 @@ func (w *wsWriter) flush() {
 	s := w.sub
 	var batch []*Message
 	var bufs net.Buffers
+	var restMsg *Message
 	size := func(m *Message) int { return len(m.WebSocketFrameBytes()) }
 	for {
 		s.mu.Lock()
 		if w.closed || w.finalDone {
-			s.busy = false
-			s.mu.Unlock()
+			w.idleLocked()
 			return
 		}
-		rest, restMsg, ctl, last := w.rest, w.restMsg, w.ctl, w.ending
-		w.rest, w.restMsg, w.ctl, w.ctlBytes = nil, nil, nil, 0
-		if w.room != nil {
-			close(w.room)
-			w.room = nil
-		}
-		var final []byte
+		bufs, restMsg = w.takeRestLocked(bufs[:0])
+		bufs = append(bufs, w.ctl...)
+		w.ctl, w.ctlBytes = nil, 0
+		w.freeRoomLocked()
+		last := w.ending
 		batch = batch[:0]
 		if last {
 			// A kicked subscriber's queue is what made it too slow: only
 			// the frame half written and the close frame go out.
-			final, w.final = w.final, nil
+			if w.final != nil {
+				bufs = append(bufs, w.final)
+			}
+			w.final = nil
 			for m := s.popLocked(); m != nil; m = s.popLocked() {
 				s.Release(m)
 			}
 		} else {
 			batch = s.takeLocked(batch, wsBatchBytes, size)
 		}
-		if rest == nil && len(ctl) == 0 && len(batch) == 0 && !last {
-			s.busy = false
-			s.mu.Unlock()
+		if len(bufs) == 0 && len(batch) == 0 && !last {
+			w.idleLocked()
 			return
 		}
 		s.mu.Unlock()
-		bufs = append(bufs[:0], rest)
-		bufs = append(bufs, ctl...)
 		for _, m := range batch {
 			bufs = append(bufs, m.WebSocketFrameBytes())
 		}
-		bufs = append(bufs, final)
-		err := w.writeBlocking(bufs)
-		if restMsg != nil {
-			s.Release(restMsg)
-		}
-		for _, m := range batch {
-			s.Release(m)
-		}
-		clear(batch) // keep no reference to a written message
-		clear(bufs)
+		err := w.writeBatch(bufs, restMsg, batch)
 		s.mu.Lock()
 		if err != nil {
-			w.closeLocked()
-			s.busy = false
-			s.mu.Unlock()
-			w.netConn.Close()
+			w.failLocked()
 			return
 		}
 		if last {
@@ -312,17 +234,3 @@ func (w *wsWriter) flush() {
 
 // wsBatchBytes bounds what one write of the flusher takes from the queue.
 const wsBatchBytes = 64 << 10
-
-// writeBlocking writes bufs (one writev) under the write timeout, then lifts
-// the deadline, which would otherwise fail later non-blocking writes.
-func (w *wsWriter) writeBlocking(bufs net.Buffers) error {
-	if err := w.out.SetWriteDeadline(time.Now().Add(w.srv.cfg.WriteTimeout)); err != nil {
-		return err
-	}
-	_, err := bufs.WriteTo(w.out)
-	if err == nil {
-		err = w.out.SetWriteDeadline(time.Time{})
-	}
-	w.srv.noteWriteError(err)
-	return err
-}
