@@ -53,8 +53,16 @@ func startDebugServer(addr string, log *slog.Logger) (stop func(), err error) {
 		ln.Close()
 		return nil, usageError{fmt.Errorf("--debug-addr %q: bound %s, which is not loopback: pprof listens on loopback only", addr, ln.Addr())}
 	}
+	log.Info("serving pprof", "debug_addr", ln.Addr().String(), "endpoints", "/debug/pprof/")
+	return serveSideListener(ln, debugMux(), "debug listener", log), nil
+}
+
+// serveSideListener serves h on ln, a side listener beside the main work
+// (pprof, live metrics), until the returned stop, which waits at most
+// debugShutdownGrace for requests in flight (a CPU profile runs for seconds).
+func serveSideListener(ln net.Listener, h http.Handler, name string, log *slog.Logger) (stop func()) {
 	hs := &http.Server{
-		Handler:           debugMux(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
@@ -62,10 +70,9 @@ func startDebugServer(addr string, log *slog.Logger) (stop func(), err error) {
 	go func() {
 		defer close(done)
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			log.Error("debug listener", "addr", ln.Addr().String(), "err", err)
+			log.Error(name, "addr", ln.Addr().String(), "err", err)
 		}
 	}()
-	log.Info("serving pprof", "debug_addr", ln.Addr().String(), "endpoints", "/debug/pprof/")
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), debugShutdownGrace)
 		defer cancel()
@@ -73,5 +80,5 @@ func startDebugServer(addr string, log *slog.Logger) (stop func(), err error) {
 			hs.Close()
 		}
 		<-done
-	}, nil
+	}
 }

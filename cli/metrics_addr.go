@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -69,31 +66,12 @@ func startMetricsServer(addr string, allowRemote bool, m *loadgen.Metrics, log *
 		ln.Close()
 		return nil, usageError{fmt.Errorf("--metrics-addr %q: bound %s, which is not loopback; %s", addr, ln.Addr(), allowRemoteHint)}
 	}
-	hs := &http.Server{
-		Handler:           metricsMux(newGeneratorRegistry(m), loopback),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics listener", "addr", ln.Addr().String(), "err", err)
-		}
-	}()
 	endpoints := "/metrics"
 	if loopback {
 		endpoints += " /debug/pprof/"
 	}
 	log.Info("serving metrics", "metrics_addr", ln.Addr().String(), "endpoints", endpoints)
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), debugShutdownGrace)
-		defer cancel()
-		if err := hs.Shutdown(ctx); err != nil {
-			hs.Close()
-		}
-		<-done
-	}, nil
+	return serveSideListener(ln, metricsMux(newGeneratorRegistry(m), loopback), "metrics listener", log), nil
 }
 
 // progressTo is the Progress callback that feeds the progress line and the
