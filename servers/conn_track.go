@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // connSet holds every connection a served listener accepted and has not yet
@@ -12,6 +13,17 @@ import (
 type connSet struct {
 	mu    sync.Mutex
 	conns map[*trackedConn]struct{}
+	// written counts the bytes written to client sockets: through a tracked
+	// connection (net/http, gorilla) or directly to its socket (countWritten).
+	written atomic.Int64
+}
+
+// countWritten adds n bytes written to a client socket past its tracked
+// connection (the direct writes of streams and WebSockets).
+func (s *connSet) countWritten(n int64) {
+	if n > 0 {
+		s.written.Add(n)
+	}
 }
 
 func newConnSet() *connSet { return &connSet{conns: map[*trackedConn]struct{}{}} }
@@ -74,10 +86,22 @@ func (c *trackedConn) CloseWrite() error {
 	return nil
 }
 
+// Write counts what it writes in the set's bytes written.
+func (c *trackedConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.set.countWritten(int64(n))
+	return n, err
+}
+
 // ReadFrom keeps sendfile/splice for static files.
 func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	var err error
 	if rf, ok := c.Conn.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(c.Conn, r)
 	}
-	return io.Copy(c.Conn, r)
+	c.set.countWritten(n)
+	return n, err
 }

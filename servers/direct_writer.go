@@ -70,6 +70,7 @@ func (w *directWriter) writeNowLocked(b []byte) int {
 		return 0
 	}
 	n, err := w.raw.write(b)
+	w.srv.open.countWritten(int64(n))
 	if err != nil {
 		w.srv.noteWriteError(err)
 		w.closeLocked()
@@ -165,7 +166,8 @@ func (w *directWriter) writeBlocking(bufs net.Buffers) error {
 	if err := w.out.SetWriteDeadline(time.Now().Add(w.srv.cfg.WriteTimeout)); err != nil {
 		return err
 	}
-	_, err := bufs.WriteTo(w.out)
+	n, err := bufs.WriteTo(w.out)
+	w.srv.open.countWritten(n)
 	if err == nil {
 		err = w.out.SetWriteDeadline(time.Time{})
 	}

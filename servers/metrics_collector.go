@@ -34,6 +34,7 @@ func newServerCollector(s *Server) *serverCollector {
 			fig("messages_enqueued_total", "Messages queued to subscribers (one per subscriber per broadcast that had room).", counter, func(st Stats) float64 { return float64(st.Enqueued) }),
 			fig("messages_dropped_total", "Messages not delivered to a slow client (hub queues and Engine.IO reply queues).", counter, func(st Stats) float64 { return float64(st.Dropped) }),
 			fig("messages_dropped_over_queue_bytes_total", "Dropped messages that met a full byte budget rather than a full message count.", counter, func(st Stats) float64 { return float64(st.OverBytes) }),
+			fig("bytes_written_total", "Bytes written to client sockets, all transports, framing and HTTP headers included.", counter, func(st Stats) float64 { return float64(st.BytesWritten) }),
 			fig("queued_bytes", "Bytes of messages enqueued to subscribers and not yet written.", gauge, func(st Stats) float64 { return float64(st.QueuedBytes) }),
 			fig("kicked_total", "Clients disconnected by the slow-subscriber policy.", counter, func(st Stats) float64 { return float64(st.Kicked) }),
 			fig("write_timeouts_total", "Clients ended because a write did not finish within the write timeout.", counter, func(st Stats) float64 { return float64(st.WriteTimeouts) }),

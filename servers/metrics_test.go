@@ -1,6 +1,7 @@
 package servers_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -187,5 +188,46 @@ func TestMetricsRegistryIsPerServer(t *testing.T) {
 	fams, err := a.Metrics().Gather()
 	if err != nil || len(fams) == 0 {
 		t.Fatalf("gather server A: %d families, %v", len(fams), err)
+	}
+}
+
+// TestBytesWrittenCountsEveryWritePath: the bytes written to client sockets
+// count the hub's direct writes (chunked, SSE, WebSocket) and what net/http
+// writes through the tracked connection (here a /stats answer), and
+// /metrics shows the same counter. Three 10 KB broadcasts to three
+// subscribers are at least 90 KB whatever the framing; the publishes' own
+// answers are a few hundred bytes, so an uncounted write path fails.
+func TestBytesWrittenCountsEveryWritePath(t *testing.T) {
+	srv := servers.New(servers.Config{}, quiet)
+	addr, stop := serveLoopback(t, srv) // Serve's own listener, which counts what net/http writes
+	defer stop()
+	base := "http://" + addr
+	chunked, _ := openStream(t, base+"/chunked", nil)
+	defer chunked.Body.Close()
+	sse, _ := openStream(t, base+"/sse", nil)
+	defer sse.Body.Close()
+	ws := dialWS(t, wsURL(base)+"/ws", nil)
+	defer ws.Close()
+	eventually(t, "three subscribers", func() bool { return srv.Stats().Subscribers == 3 })
+	before := srv.Stats().BytesWritten
+	payload := strings.Repeat("p", 10_000)
+	for range 3 {
+		publish(t, base, `{"data":"`+payload+`"}`)
+	}
+	const atLeast = 3 * 3 * 10_000
+	eventually(t, "90 KB written", func() bool { return srv.Stats().BytesWritten-before >= atLeast })
+
+	before = srv.Stats().BytesWritten
+	resp, err := client.Get(base + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The server counts a write once the write returns, which may be after
+	// the client has read it.
+	eventually(t, "the /stats answer counted", func() bool { return srv.Stats().BytesWritten-before >= int64(len(body)) })
+	if got := metricValue(scrape(t, base), "pushbench_server_bytes_written_total"); got < float64(before) {
+		t.Errorf("pushbench_server_bytes_written_total = %v, want at least %d", got, before)
 	}
 }

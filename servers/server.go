@@ -108,15 +108,18 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 // baseline), Engine.IO sessions, and the SSE replay buffer.
 type Stats struct {
 	HubStats
-	Goroutines  int         `json:"goroutines"`
-	EIOSessions int         `json:"eio_sessions"`
-	EIORefused  int64       `json:"eio_refused"`
-	Replay      ReplayStats `json:"replay"`
+	// BytesWritten is every byte written to client sockets, all transports,
+	// framing and HTTP headers included.
+	BytesWritten int64       `json:"bytes_written"`
+	Goroutines   int         `json:"goroutines"`
+	EIOSessions  int         `json:"eio_sessions"`
+	EIORefused   int64       `json:"eio_refused"`
+	Replay       ReplayStats `json:"replay"`
 }
 
 // Stats reads the server's figures now.
 func (s *Server) Stats() Stats {
-	st := Stats{HubStats: s.hub.Stats(), Goroutines: runtime.NumGoroutine(), Replay: s.replay.stats()}
+	st := Stats{HubStats: s.hub.Stats(), BytesWritten: s.open.written.Load(), Goroutines: runtime.NumGoroutine(), Replay: s.replay.stats()}
 	for _, t := range s.transports {
 		if sio, ok := t.(*socketioTransport); ok {
 			st.EIOSessions, st.EIORefused = sio.Sessions(), sio.refused.Load()
