@@ -58,6 +58,17 @@ func TestE2EFindMax(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dirs[0], report.FindMaxSVGFile)); err != nil {
 		t.Errorf("no curve: %v", err)
 	}
+	// pushbench report re-renders the step table from the saved result.
+	reported, stderr, code := runBinary(t, bin, "report", dirs[0])
+	if code != 0 || !strings.Contains(reported, "find max ws") || !strings.Contains(reported, "deliveries/s") {
+		t.Errorf("pushbench report: exit %d, no find-max section:\n%s\n%s", code, reported, stderr)
+	}
+	// Every step ran against one server: memory per connection is measured
+	// from before the first step, so it is that of a held connection, never
+	// a few hundred bytes (the later steps' own "before" held earlier steps' memory).
+	if v, _, err := results.MetricValue(run.Transports[0], "server_rss_per_conn"); err == nil && v < 2048 {
+		t.Errorf("server memory per connection %v bytes: measured from a later step's baseline", v)
+	}
 }
 
 func TestE2EFindMaxUsageErrors(t *testing.T) {

@@ -50,7 +50,8 @@ func runPublish(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := report.WriteRunDir(filepath.Join(pub, dir), run); err != nil {
 			return err
 		}
-		runs = append(runs, report.PublishedRun{Run: run, Dir: path.Join("published", dir), Scenario: scenarioText(run)})
+		runs = append(runs, report.PublishedRun{Run: run, Dir: path.Join("published", dir), Scenario: scenarioText(run),
+			Path: filepath.ToSlash(filepath.Join(pub, dir))})
 	}
 	var extra []report.PublishedSection
 	for _, s := range sections {

@@ -58,7 +58,8 @@ func TestPublishSeveralRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## bench", "## limits", "```yaml\n" + scenarioYAML + "```", "## Peer comparison\n\n| tool | CPU-s |"} {
+	for _, want := range []string{"## bench", "## limits", "```yaml\n" + scenarioYAML + "```", "## Peer comparison\n\n| tool | CPU-s |",
+		"`pushbench report " + filepath.ToSlash(filepath.Join(out, "published", "limits")) + "`"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("page lacks %q:\n%s", want, page)
 		}

@@ -50,6 +50,9 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) error
 				return err
 			}
 			fmt.Fprintln(stdout, report.TableLegend)
+			if err := report.WriteFindMaxSection(stdout, run, report.FormatText); err != nil {
+				return err
+			}
 			for _, l := range report.ErrorLines(run) {
 				fmt.Fprintf(stdout, "  - %s\n", l)
 			}

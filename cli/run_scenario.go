@@ -247,6 +247,16 @@ func findMax(ctx context.Context, sc scenarios.Scenario, cfg loadgen.Config, log
 		}
 		return nil, fmt.Errorf("%s: find-max: no step ran: %s", cfg.Transport, firstReason(fm))
 	}
+	// Every step runs against the same server, so a later step's own "RSS
+	// before" already holds what earlier steps left: the server's memory per
+	// connection is measured from before the first step.
+	if first := byStep[1]; first != nil && best != first {
+		for i := range best.Resources {
+			if i < len(first.Resources) {
+				best.Resources[i].ServerRSSBefore = first.Resources[i].ServerRSSBefore
+			}
+		}
+	}
 	best.FindMax = &fm
 	fmt.Fprintf(stderr, "find-max %s: %s\n", cfg.Transport, report.FindMaxVerdict(fm))
 	return best, nil

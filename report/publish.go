@@ -18,6 +18,9 @@ type PublishedRun struct {
 	Run      *results.Run
 	Dir      string
 	Scenario string
+	// Path is the published directory as a command line names it (the page
+	// tells `pushbench report PATH`); empty means "results/" + Dir.
+	Path string
 }
 
 // PublishedSection is a part of the page that is not a run of pushbench,
@@ -38,7 +41,7 @@ func WritePublished(w io.Writer, runs []PublishedRun, extra []PublishedSection) 
 	}
 	first := runs[0].Run
 	fmt.Fprintf(w, "# Published results\n\n")
-	fmt.Fprintf(w, "Measured %s with pushbench %s. Reproduce with `make publish`, which runs:\n\n```sh\n", first.Started.UTC().Format(time.RFC1123), first.Env.Version)
+	fmt.Fprintf(w, "Measured %s with pushbench %s, by these commands (`make publish` runs the ones behind results/README.md):\n\n```sh\n", first.Started.UTC().Format(time.RFC1123), first.Env.Version)
 	for _, pr := range runs {
 		fmt.Fprintf(w, "%s\n", commandOf(pr.Run))
 	}
@@ -74,7 +77,7 @@ func writePublishedRun(w io.Writer, pr PublishedRun) error {
 	if len(run.Transports) > 0 {
 		wl := run.Transports[0].Workload
 		fmt.Fprintf(w, "Workload: %s, %d connections per transport opened at %g/s, %g messages/s, %d-byte payload, %s warm-up (excluded), %s measured. "+
-			"The resource columns read both processes: CPU seconds (user+sys; the server's from /proc/PID/stat) over the measured window and the whole run, "+
+			"The resource columns, where known, read both processes: CPU seconds (user+sys; the server's from /proc/PID/stat, only for a server pushbench started) over the measured window and the whole run, "+
 			"CPU per message delivered in the window, resident memory per held connection (in the middle of the window, against before the first connection) and goroutines.\n\n",
 			wl.Pattern, wl.Connections, wl.RampPerSec, wl.Rate, wl.PayloadBytes, time.Duration(wl.Warmup), time.Duration(wl.Duration))
 	}
@@ -97,8 +100,12 @@ func writePublishedRun(w io.Writer, pr PublishedRun) error {
 	if pr.Scenario != "" {
 		fmt.Fprintf(w, "\n<details><summary>scenario</summary>\n\n```yaml\n%s```\n\n</details>\n", strings.TrimRight(pr.Scenario, "\n")+"\n")
 	}
+	where := pr.Path
+	if where == "" {
+		where = path.Join("results", pr.Dir)
+	}
 	fmt.Fprintf(w, "\nEvery histogram, in HdrHistogram's exact encoding, is in `%s`; `pushbench report %s` re-renders it and `pushbench compare %s NEW` compares a new run against it.\n",
-		path.Join(pr.Dir, results.ResultFile), path.Join("results", pr.Dir), path.Join("results", pr.Dir))
+		path.Join(pr.Dir, results.ResultFile), where, where)
 	return nil
 }
 
