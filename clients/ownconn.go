@@ -28,6 +28,7 @@ type ownConn struct {
 	mu     sync.Mutex // guards conn and closed against shutdown
 	conn   net.Conn
 	br     *bufio.Reader
+	head   *headReader // what br reads from: bounds each response head
 	closed bool
 }
 
@@ -65,9 +66,10 @@ func (o *ownConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		return fail(err)
 	}
 	if o.br == nil {
-		o.br = bufio.NewReaderSize(conn, 1024)
+		o.head = &headReader{r: conn, left: -1}
+		o.br = bufio.NewReaderSize(o.head, 1024)
 	}
-	resp, err := readFinalResponse(o.br, req)
+	resp, err := readFinalResponse(o.head, o.br, req)
 	if err != nil {
 		return fail(err)
 	}

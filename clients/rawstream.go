@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -66,8 +67,9 @@ func dialRawStream(ctx context.Context, rawURL, accept string, wantTypes []strin
 	if err := req.Write(conn); err != nil {
 		return fail(PhaseHandshake, err)
 	}
-	br := bufio.NewReaderSize(conn, 1024)
-	resp, err := readFinalResponse(br, req)
+	head := &headReader{r: conn}
+	br := bufio.NewReaderSize(head, 1024)
+	resp, err := readFinalResponse(head, br, req)
 	if err != nil {
 		return fail(PhaseHandshake, err)
 	}
@@ -115,17 +117,52 @@ func (r *afterHeaders) Read(p []byte) (int, error) {
 func (r *afterHeaders) Close() error { return r.conn.Close() }
 
 // readFinalResponse reads the response headers, skipping interim 1xx
-// responses (100 Continue, 103 Early Hints).
-func readFinalResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+// answers, through br, which reads from head: the head (every interim answer
+// included) may take at most maxResponseHead bytes from the connection, as
+// net/http's MaxResponseHeaderBytes bounds it, so a server that never ends
+// its headers costs memory only up to that bound before its deadline.
+func readFinalResponse(head *headReader, br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	head.left = maxResponseHead
+	defer func() { head.left = -1 }()
 	for {
 		resp, err := http.ReadResponse(br, req)
 		if err != nil {
+			if errors.Is(err, errResponseHeadTooLarge) || head.left == 0 {
+				return nil, errResponseHeadTooLarge
+			}
 			return nil, err
 		}
 		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
 			return resp, nil
 		}
 	}
+}
+
+// maxResponseHead bounds a response head the clients read themselves.
+const maxResponseHead = 1 << 20
+
+var errResponseHeadTooLarge = fmt.Errorf("response head larger than %d bytes", maxResponseHead)
+
+// headReader is the reader under a connection's bufio.Reader: while left >=
+// 0 (a head is being read) it gives at most left more bytes; left < 0 means
+// no bound (the body, whose framing has bounds of its own).
+type headReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (h *headReader) Read(p []byte) (int, error) {
+	if h.left == 0 {
+		return 0, errResponseHeadTooLarge
+	}
+	if h.left > 0 && int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	if h.left > 0 {
+		h.left -= int64(n)
+	}
+	return n, err
 }
 
 // hostPort is the address to dial for req: its URL's host with the scheme's
