@@ -21,10 +21,16 @@ func (churn) prepare(context.Context, *run) error { return nil }
 
 func (churn) drive(ctx context.Context, r *run) {
 	s := r.sched
-	slots := make(chan struct{}, r.cfg.Workload.Connections)
+	// A worker of several makes every count-th connect of the one schedule,
+	// with its share of the connects in flight.
+	limit := max(r.share.size(), 1)
+	slots := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for i := int64(0); i < s.total(); i++ {
+		if !r.share.owns(i) {
+			continue
+		}
 		at := s.pacer.At(i)
 		if !r.clock.SleepUntil(ctx, at) {
 			return
@@ -39,7 +45,7 @@ func (churn) drive(ctx context.Context, r *run) {
 			if measured {
 				r.failed.Add(1)
 				r.rec.errs.add("churn/overload", fmt.Errorf("%s: %d connects already in flight at %s; attempt not started",
-					r.cfg.URL, r.cfg.Workload.Connections, (at-s.windowStart).Round(time.Millisecond)))
+					r.cfg.URL, limit, (at-s.windowStart).Round(time.Millisecond)))
 			}
 			continue
 		}

@@ -34,6 +34,19 @@ type Config struct {
 	// Plan, when set, is the schedule to run (a coordinator hands the same plan
 	// to several workers); otherwise one is made once connections are open.
 	Plan *Plan
+	// AwaitPlan, when set, is called once the held connections are open and
+	// returns the plan to run: a coordinator's barrier, so every worker has
+	// its connections ready before the first event and all run one plan.
+	AwaitPlan PlanSource
+	// NoPublish: another worker of a coordinated run publishes the fan-out
+	// plan; this one only receives. Its result counts nothing scheduled or
+	// sent, so the merged result counts the one publisher's sends once.
+	NoPublish bool
+	// ClockOffset is the coordinator's clock minus this process's: every
+	// wall-clock instant (a plan's start, an envelope's timestamp) is read on
+	// the coordinator's clock, so latency across machines is measured on one
+	// clock, to within the offset's uncertainty.
+	ClockOffset time.Duration
 	// Timeline lists actions run at fixed offsets on the run's timeline, e.g.
 	// faults injected into the target.
 	Timeline []Action
@@ -98,6 +111,9 @@ func (c Config) validate() error {
 	}
 	if c.Plan != nil {
 		errs = append(errs, c.checkPlan(*c.Plan)...)
+	}
+	if c.Plan != nil && c.AwaitPlan != nil {
+		errs = append(errs, errors.New("both a plan and a plan source (AwaitPlan): give one"))
 	}
 	if err := c.Receive.Validate(); err != nil {
 		errs = append(errs, err)

@@ -64,9 +64,12 @@ func (r *run) settle(cs *connState) {
 // openConnections opens the held connections on an open-loop ramp, one
 // goroutine each, and returns once every dial has finished.
 func (r *run) openConnections(ctx context.Context) {
-	ramp := Pacer{Start: r.clock.Now(), Rate: float64(r.cfg.Workload.Ramp)}
-	for i := range r.cfg.Workload.Connections {
-		if !r.clock.SleepUntil(ctx, ramp.At(int64(i))) {
+	// A worker opens its share at its share of the ramp, so the workers
+	// together ramp at the scenario's rate.
+	sh := r.share
+	ramp := Pacer{Start: r.clock.Now(), Rate: float64(r.cfg.Workload.Ramp) / float64(sh.count)}
+	for i := sh.lo; i < sh.hi; i++ {
+		if !r.clock.SleepUntil(ctx, ramp.At(int64(i-sh.lo))) {
 			break
 		}
 		cs := &connState{id: i, shard: r.rec.shard(i)}

@@ -16,6 +16,9 @@ type fanout struct {
 }
 
 func (f *fanout) prepare(ctx context.Context, r *run) error {
+	if r.cfg.NoPublish {
+		return nil
+	}
 	pub, err := r.dialPublisher(ctx)
 	if err != nil {
 		return err
@@ -42,6 +45,11 @@ func (r *run) dialPublisher(ctx context.Context) (clients.Publisher, error) {
 }
 
 func (f *fanout) drive(ctx context.Context, r *run) {
+	if f.pub == nil {
+		// Another worker publishes; this one receives until the window ends.
+		r.clock.SleepUntil(ctx, r.sched.windowEnd)
+		return
+	}
 	r.sendSchedule(ctx, r.sched.pacer, r.markFor(-1), r.rec.shard(0), &f.counts, f.pub.Publish, func(err error) bool {
 		r.rec.errs.add("publish", err)
 		return false
@@ -52,6 +60,9 @@ func (f *fanout) drive(ctx context.Context, r *run) {
 }
 
 func (f *fanout) collect(r *run, res *results.TransportResult) {
+	if f.pub == nil {
+		return // the publishing worker counts what was scheduled and sent
+	}
 	res.Counters.Scheduled = r.due()
 	f.counts.addTo(&res.Counters)
 }

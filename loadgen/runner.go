@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -54,6 +55,9 @@ type run struct {
 	settled atomic.Int64
 	conns   []*connState
 	meter   *meter // CPU, memory and goroutines the run costs
+	// share is the part of the scenario's connections (and churn's connects)
+	// this worker holds; all of them for a run of one worker.
+	share share
 }
 
 // Run drives one transport with the workload in cfg and returns what it
@@ -64,7 +68,7 @@ type run struct {
 // in milliseconds), open (held connections on the ramp), execute (the plan's
 // schedule, the measured window and the timeline), and collect.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) (*results.TransportResult, error) {
-	return runWith(ctx, cfg, NewClock(), log)
+	return runWith(ctx, cfg, withOffset(NewClock(), cfg.ClockOffset), log)
 }
 
 func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*results.TransportResult, error) {
@@ -88,6 +92,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		rec:     newRecorder(4 * runtime.GOMAXPROCS(0)),
 		log:     log,
 		planned: make(chan struct{}),
+		share:   shareOf(cfg.Workload.Connections, cfg.Worker.Index, cfg.Worker.Count),
 
 		listening: cfg.Workload.Pattern == workload.Listen,
 		extract:   extract,
@@ -141,6 +146,11 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	}
 
 	// Phase 3: the plan, the measured window and the timeline.
+	if err := r.awaitPlan(runCtx); err != nil {
+		cancel()
+		r.live.Wait()
+		return nil, err
+	}
 	r.setPlan(info.Scheduled)
 	gen, timerLag, events := r.execute(runCtx)
 	if ctx.Err() != nil {
@@ -192,6 +202,23 @@ func (r *run) setPlan(scheduled bool) {
 		r.expected = r.sched.measured
 	}
 	close(r.planned)
+}
+
+// awaitPlan asks the plan source, when there is one, for the plan to run now
+// that the held connections are open, and checks it against the workload.
+func (r *run) awaitPlan(ctx context.Context) error {
+	if r.cfg.AwaitPlan == nil {
+		return nil
+	}
+	p, err := r.cfg.AwaitPlan(ctx, Opened{Attempted: r.attempted.Load(), Ready: r.ready.Load(), Failed: r.failed.Load()})
+	if err != nil {
+		return fmt.Errorf("%s: waiting for the plan: %w", r.cfg.Transport, err)
+	}
+	if errs := r.cfg.checkPlan(p); len(errs) > 0 {
+		return fmt.Errorf("%s: %w", r.cfg.Transport, errors.Join(errs...))
+	}
+	r.cfg.Plan = &p
+	return nil
 }
 
 // execute drives the pattern's schedule while measuring the generator's own
