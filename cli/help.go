@@ -24,6 +24,8 @@ func commandExamples(name string) []example {
 			{"kill, stall, drop and delay the server mid-run on every transport, with reconnects (SSE resumes without loss)", "pushbench run scenarios/faults.yaml"},
 			{"connections that come back when the server drops them: backoff 500ms, at most 5s, 10 attempts in a row", "pushbench run --transports sse,ws --reconnect 500ms,5s,10"},
 			{"your own server, at pushbench's paths (/chunked, /sse, /ws, /socket.io/, /publish)", "pushbench run --target http://127.0.0.1:8080 --transports sse,ws"},
+			{"three builtin reference server processes per transport: the connections spread over them, every message published to each", "pushbench run --servers 3 --transports ws --connections 15000 --ramp 5000"},
+			{"several servers of your own service (started with pushbench serve --addr ...): connections spread over them, the publisher publishes to each", "pushbench run --target http://127.0.0.1:8081 --target http://127.0.0.1:8082 --transports ws"},
 			{"your own server with its own paths and publish endpoint", "pushbench run --target http://my-svc:8080 --allow-remote --transports sse --url sse=http://my-svc:8080/events --publish http://my-svc:8080/publish"},
 			{"round-trip time through a server that echoes", "pushbench run --pattern echo --transports ws,socketio --connections 500 --rate 5"},
 			{"a server that pushes on its own: count, gaps, and latency and loss from its own fields", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/feed --timestamp t:ms --seq n"},

@@ -24,9 +24,10 @@ import (
 // runOptions are the flags of pushbench run. The workload flags build a
 // scenario when no scenario file is given.
 type runOptions struct {
-	target     string
-	urls       mapFlag
-	publish    string
+	target     urlListFlag
+	servers    int
+	urls       transportURLsFlag
+	publish    urlListFlag
 	messages   scenarios.Messages
 	transports listFlag
 	pattern    string
@@ -58,16 +59,17 @@ type runOptions struct {
 }
 
 // workloadFlags may not be combined with scenario files: the file says it all.
-var workloadFlags = []string{"target", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
+var workloadFlags = []string{"target", "servers", "url", "publish", "transports", "pattern", "connections", "ramp", "warmup",
 	"duration", "rate", "payload", "connect-timeout", "drain", "reconnect", "name", "publish-body", "echo-body", "timestamp", "seq",
 	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth", "find-max"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
+	o := runOptions{urls: transportURLsFlag{}, command: append([]string{"pushbench", "run"}, args...)}
 	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stdout)
-	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
-	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
-	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
+	fs.Var(&o.target, "target", "server base `URL` (http://host:port), or builtin (the default) to start fresh reference servers per transport as child processes; repeat it (or separate with commas) for several servers of one service: connections spread over them and every message is published to each")
+	fs.IntVar(&o.servers, "servers", 0, "with --target builtin: how many reference server processes each transport's run starts, connections spread over them (default 1)")
+	fs.Var(o.urls, "url", "`TRANSPORT=URL` for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable; the same transport again for another server)")
+	fs.Var(&o.publish, "publish", "fanout publisher endpoint `URL`, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish of every --target); repeatable: every message goes to each")
 	fs.StringVar(&o.messages.PublishBody, "publish-body", "", "fanout message body in the server's own format, a template with {{marker}} (required), {{seq}}, {{ts}}, {{payload}}, e.g. '{\"text\":\"{{marker}}\"}' (default: pushbench's envelope)")
 	fs.StringVar(&o.messages.PublishEvent, "publish-event", "", "publish as a Socket.IO client of --publish (http://host/socket.io/), emitting each message as this event")
 	fs.StringVar(&o.messages.SIOEchoEvent, "echo-event", "", "echo over socketio: the event each send emits with an ack id (default echo); the reply is the ack, or an event named by --sio-event")
@@ -216,10 +218,15 @@ func scenarioError(sc *scenarios.Scenario, err error) error {
 func guessedPublishIsOurs(ctx context.Context, sc *scenarios.Scenario) error {
 	full := sc.WithDefaults()
 	info, _ := full.Pattern.Info()
-	if full.Target.Builtin || full.Target.Publish != "" || full.Target.URL == "" || !info.Publishes {
+	if full.Target.Builtin || len(full.Target.Publish) > 0 || !info.Publishes {
 		return nil
 	}
-	return checkPushbenchServer(ctx, full.Target.URL, time.Duration(full.ConnectTimeout))
+	for _, base := range full.Target.URL {
+		if err := checkPushbenchServer(ctx, base, time.Duration(full.ConnectTimeout)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // check validates the flags that apply with or without scenario files.
@@ -271,12 +278,11 @@ func (o *runOptions) scenario() (*scenarios.Scenario, error) {
 		}
 		sc.Workload.Reconnect = &p
 	}
-	if o.target == "builtin" {
-		sc.Target.Builtin = true
-	} else {
-		sc.Target.URL = o.target
+	tg, err := targetOf(o.target, o.servers, o.urls, o.publish)
+	if err != nil {
+		return nil, err
 	}
-	sc.Target.URLs, sc.Target.Publish = o.urls, o.publish
+	sc.Target = tg
 	sc.Messages = o.messages
 	if o.findMax != "" {
 		f, err := scenarios.ParseFindMaxFlag(o.findMax)
@@ -332,11 +338,15 @@ func flagOfKey(key string) (string, bool) {
 		return "--transports", true
 	case strings.HasPrefix(key, "target.urls"):
 		return "--url", true
+	case strings.HasPrefix(key, "target.url"):
+		return "--target", true
+	case strings.HasPrefix(key, "target.publish"):
+		return "--publish", true
 	}
 	flags := map[string]string{
 		"name": "--name", "pattern": "--pattern", "connections": "--connections", "ramp": "--ramp", "warmup": "--warmup",
 		"duration": "--duration", "rate": "--rate", "payload": "--payload", "connect_timeout": "--connect-timeout", "drain": "--drain",
-		"target.url": "--target", "target.publish": "--publish", "publish_body": "--publish-body", "echo_body": "--echo-body",
+		"target.servers": "--servers", "publish_body": "--publish-body", "echo_body": "--echo-body",
 		"publish_event": "--publish-event", "echo_event": "--echo-event", "timestamp": "--timestamp", "seq": "--seq",
 		"headers": "--header", "chunked_framing": "--chunked-framing", "sse_event": "--sse-event", "sio_event": "--sio-event",
 		"sio_namespace": "--sio-namespace", "sio_auth": "--sio-auth", "messages": "--header/--sio-* flags",

@@ -125,7 +125,7 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 }
 
 // runTransport runs the scenario against one transport, starting and stopping
-// a builtin server around it when the target is builtin.
+// the builtin servers around it when the target is builtin.
 func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool, metrics *loadgen.Metrics) (*results.TransportResult, error) {
 	faultEnv, adminToken, err := builtinFaultEnv(sc)
 	if err != nil {
@@ -143,24 +143,30 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 		defer os.RemoveAll(dir)
 		replayFile = filepath.Join(dir, "replay")
 	}
-	tg, err := openTarget(ctx, sc.Target, faultEnv, replayFile, stderr)
+	servers, err := openTarget(ctx, sc.Target, faultEnv, replayFile, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer func() {
-		// Stop even when the run was interrupted: the child must not outlive us.
-		if err := tg.Stop(context.WithoutCancel(ctx)); err != nil {
+		// Stop even when the run was interrupted: no child may outlive us.
+		if err := servers.Stop(context.WithoutCancel(ctx)); err != nil {
 			log.Warn("builtin server did not stop cleanly", "err", err)
 		}
 	}()
-	url, publish := sc.Endpoints(name, tg.URLs().Base)
-	if u := tg.URLs().Transports[string(name)]; u != "" && sc.Target.URLs[string(name)] == "" {
-		url = u // a transport on a listener of its own, as the builtin server announced it
+	if n := len(servers.Members()); sc.Target.Builtin && n > 1 {
+		for i, m := range servers.Members() {
+			log.Info("builtin server started", "transport", name, "server", fmt.Sprintf("%d/%d", i+1, n), "url", m.URLs().Base, "pid", m.PID())
+		}
 	}
-	rig, url, err := openFaultRig(ctx, sc, tg, adminToken, url)
+	urls, publish := targetEndpoints(sc, name, servers)
+	// Faults act on the first (the only: the scenario check refuses faults
+	// against several servers) server.
+	tg := servers.Members()[0]
+	rig, url, err := openFaultRig(ctx, sc, tg, adminToken, urls[0])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	urls[0] = url
 	defer rig.Close()
 	receive, err := sc.Messages.Receive() // the scenario check has refused bad settings
 	if err != nil {
@@ -168,17 +174,18 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	}
 	progress := newProgressPrinter(stderr, quiet)
 	defer progress.done()
-	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish, Worker: worker, ServerPID: tg.PID(), ServerProcess: tg.PID, ServerStats: builtinStats(sc.Target, tg),
+	cfg := loadgen.Config{Workload: sc.Workload, Transport: name, URL: url, PublishURL: publish[0], Worker: worker,
 		Progress:     progressTo(progress, metrics),
 		Body:         sc.Messages.Body(sc.Pattern),
 		Receive:      receive,
 		PublishEvent: sc.Messages.PublishEvent,
 		Payload:      loadgen.Payload{Timestamp: sc.Messages.Timestamp, Seq: sc.Messages.Seq},
 		Timeline:     rig.actions(sc.Faults)}
+	cfg = withServers(cfg, sc.Target, servers, urls, publish)
 	if sc.FindMax != nil {
 		return findMax(ctx, sc, cfg, log, stderr)
 	}
-	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "pattern", sc.Pattern, "connections", sc.Connections)
+	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "servers", len(urls), "pattern", sc.Pattern, "connections", sc.Connections)
 	res, err := loadgen.Run(ctx, cfg, log)
 	metrics.Finish(string(name), res)
 	return res, err
@@ -270,18 +277,68 @@ func firstReason(fm results.FindMax) string {
 	return fm.Steps[0].Reason
 }
 
-// openTarget starts a fresh reference server as a child process for a builtin
-// target (with env, e.g. what its faults need, and its replay buffer kept in
-// replayFile when set), or names the user's server.
-func openTarget(ctx context.Context, t scenarios.Target, env []string, replayFile string, stderr io.Writer) (target.Target, error) {
+// openTarget starts fresh reference servers as child processes for a
+// builtin target (target.servers of them, each with env, e.g. what its
+// faults need, and its replay buffer kept in replayFile when set), or names
+// the user's servers, one per base URL.
+func openTarget(ctx context.Context, t scenarios.Target, env []string, replayFile string, stderr io.Writer) (*target.Group, error) {
 	if !t.Builtin {
-		return target.NewRemote(target.URLs{Base: t.URL, Transports: t.URLs, Publish: t.Publish}), nil
+		bases := []string(t.URL)
+		if len(bases) == 0 {
+			bases = []string{""} // a target given by per-transport URLs only
+		}
+		members := make([]target.Target, len(bases))
+		for i, base := range bases {
+			members[i] = target.NewRemote(target.URLs{Base: base})
+		}
+		return target.NewGroup(members...), nil
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("builtin server: find own executable: %w", err)
 	}
-	return target.Builtin(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, Env: env, ReplayFile: replayFile})
+	return target.StartBuiltins(ctx, target.BuiltinOptions{Executable: exe, Stderr: stderr, Env: env, ReplayFile: replayFile}, t.BuiltinServers())
+}
+
+// targetEndpoints returns the subscriber URLs and publish endpoints of one
+// transport against servers, in server order for a builtin target: a
+// transport on a listener of its own is where each server announced it.
+func targetEndpoints(sc scenarios.Scenario, name clients.Name, servers *target.Group) (urls, publish []string) {
+	urls, publish = sc.TargetEndpoints(name, servers.Bases())
+	if len(sc.Target.URLs[string(name)]) > 0 {
+		return urls, publish
+	}
+	for i, m := range servers.Members() {
+		if u := m.URLs().Transports[string(name)]; u != "" && i < len(urls) {
+			urls[i] = u
+		}
+	}
+	return urls, publish
+}
+
+// withServers points cfg at every server and says how the run reads the
+// servers' processes. Several URLs or publish endpoints: connections spread
+// over the URLs and every message goes to each endpoint. One builtin server
+// as always: its process id across restarts and its GET /stats for the leak
+// check. Several builtin servers: their process ids (CPU and memory summed);
+// the leak check does not read their goroutines (one /stats per server, while
+// the check compares one server). A user's servers: nothing to read.
+func withServers(cfg loadgen.Config, t scenarios.Target, servers *target.Group, urls, publish []string) loadgen.Config {
+	if len(urls) > 1 {
+		cfg.URLs = urls
+	}
+	if len(publish) > 1 {
+		cfg.PublishURLs = publish
+	}
+	members := servers.Members()
+	switch {
+	case !t.Builtin:
+	case len(members) == 1:
+		cfg.ServerPID, cfg.ServerProcess, cfg.ServerStats = members[0].PID(), members[0].PID, builtinStats(t, members[0])
+	default:
+		cfg.ServerPIDs = servers.PIDs
+	}
+	return cfg
 }
 
 // builtinStats is the builtin server's GET /stats URL, where the leak check

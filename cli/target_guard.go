@@ -48,17 +48,17 @@ func checkLoopbackURL(what, rawURL string) error {
 	return nil
 }
 
-// checkTargetLoopback refuses a scenario whose target, per-transport URLs or
-// publish endpoint leave this machine, unless allowed by the flag or the
-// scenario's target.allow_remote.
+// checkTargetLoopback refuses a scenario any of whose target URLs,
+// per-transport URLs or publish endpoints leaves this machine, naming that
+// one, unless allowed by the flag or the scenario's target.allow_remote.
 func checkTargetLoopback(t scenarios.Target, allowFlag bool) error {
 	// A builtin target is on loopback, but --url and --publish may still
 	// point elsewhere.
 	if allowFlag || t.AllowRemote {
 		return nil
 	}
-	if t.URL != "" {
-		if err := checkLoopbackURL("--target", t.URL); err != nil {
+	for _, u := range t.URL {
+		if err := checkLoopbackURL("--target", u); err != nil {
 			return err
 		}
 	}
@@ -68,12 +68,16 @@ func checkTargetLoopback(t scenarios.Target, allowFlag bool) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := checkLoopbackURL("--url "+name, t.URLs[name]); err != nil {
-			return err
+		for _, u := range t.URLs[name] {
+			if err := checkLoopbackURL("--url "+name, u); err != nil {
+				return err
+			}
 		}
 	}
-	if t.Publish != "" {
-		return checkLoopbackURL("--publish", t.Publish)
+	for _, u := range t.Publish {
+		if err := checkLoopbackURL("--publish", u); err != nil {
+			return err
+		}
 	}
 	return nil
 }

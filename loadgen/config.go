@@ -18,6 +18,14 @@ type Config struct {
 	Transport  clients.Name
 	URL        string // subscriber endpoint, e.g. http://127.0.0.1:8080/sse
 	PublishURL string // fan-out publisher endpoint (ws:// or http://)
+	// URLs are several servers of one service: held connection k dials
+	// URLs[k % len(URLs)]. When set, URL is ignored for dialing (URL =
+	// URLs[0] for reporting).
+	URLs []string
+	// PublishURLs: the one publisher publishes every message to each of them
+	// (one publisher connection per URL), counted once per message as Sent
+	// when every target accepted it.
+	PublishURLs []string
 	// Worker is this process's slice of a distributed run; zero is 0 of 1.
 	Worker results.Worker
 	// ServerPID, when the server runs on this machine, lets the idle pattern
@@ -27,6 +35,10 @@ type Config struct {
 	// that restarts the server changes it, and the leak check must not
 	// compare two different processes. Unset: ServerPID throughout.
 	ServerProcess func() int
+	// ServerPIDs, when set, replaces ServerPID and ServerProcess for several
+	// local server processes: their process ids now (server CPU and RSS are
+	// summed over them).
+	ServerPIDs func() []int
 	// ServerStats, when set, is a pushbench server's GET /stats URL: the
 	// leak check reads the server's goroutines there (only its descriptors
 	// and memory show in /proc).

@@ -249,17 +249,17 @@ func (s *Scenario) checkKillOrder(at func(path, format string, args ...any) erro
 
 // describeTarget names a non-builtin target in an error.
 func describeTarget(t Target) string {
-	if t.URL != "" {
-		return "the target " + t.URL
+	if len(t.URL) > 0 {
+		return "the target " + t.URL.String()
 	}
 	return "a target given by URLs"
 }
 
 // tlsURL returns one of the target's https:// or wss:// URLs, or "".
 func tlsURL(t Target) string {
-	all := []string{t.URL}
+	all := slices.Clone(t.URL)
 	for _, u := range t.URLs {
-		all = append(all, u)
+		all = append(all, u...)
 	}
 	for _, raw := range all {
 		if u, err := url.Parse(raw); err == nil && (u.Scheme == "https" || u.Scheme == "wss") {

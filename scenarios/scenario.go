@@ -3,9 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -38,45 +36,10 @@ type Scenario struct {
 	File string `yaml:"-" json:"file,omitempty"`
 }
 
-// Target is where the load goes: "builtin" (a fresh reference server per
-// transport, as a child process) or a server's base URL with optional
-// per-transport URLs and a publish endpoint.
-type Target struct {
-	Builtin bool              `json:"builtin,omitempty"`
-	URL     string            `yaml:"url" json:"url,omitempty"`
-	URLs    map[string]string `yaml:"urls" json:"urls,omitempty"`
-	Publish string            `yaml:"publish" json:"publish,omitempty"`
-	// AllowRemote lets the target be another machine than this one; without
-	// it (or run's --allow-remote) pushbench loads only loopback hosts.
-	AllowRemote bool `yaml:"allow_remote" json:"allow_remote,omitempty"`
-}
-
-// UnmarshalYAML reads "builtin" or a mapping {url, urls, publish, allow_remote}.
-func (t *Target) UnmarshalYAML(node ast.Node) error {
-	if s, ok := node.(*ast.StringNode); ok {
-		if s.Value != "builtin" {
-			return nodeError(node, "target %q: want builtin or a mapping with url", s.Value)
-		}
-		*t = Target{Builtin: true}
-		return nil
-	}
-	var m struct {
-		URL         string            `yaml:"url"`
-		URLs        map[string]string `yaml:"urls"`
-		Publish     string            `yaml:"publish"`
-		AllowRemote bool              `yaml:"allow_remote"`
-	}
-	if err := yaml.NodeToValue(node, &m, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		return err
-	}
-	*t = Target{URL: m.URL, URLs: m.URLs, Publish: m.Publish, AllowRemote: m.AllowRemote}
-	return nil
-}
-
 // WithDefaults fills zero values: a builtin target, every transport that
 // supports the pattern, and the workload's defaults.
 func (s Scenario) WithDefaults() Scenario {
-	if !s.Target.Builtin && s.Target.URL == "" && len(s.Target.URLs) == 0 {
+	if !s.Target.Builtin && len(s.Target.URL) == 0 && len(s.Target.URLs) == 0 {
 		s.Target.Builtin = true
 	}
 	s.Workload = s.Workload.WithDefaults()
@@ -87,7 +50,7 @@ func (s Scenario) WithDefaults() Scenario {
 	if len(s.Transports) == 0 {
 		info, _ := s.Pattern.Info()
 		for _, e := range clients.Entries() {
-			if e.OwnListener && !s.Target.Builtin && s.Target.URLs[string(e.Name)] == "" {
+			if e.OwnListener && !s.Target.Builtin && len(s.Target.URLs[string(e.Name)]) == 0 {
 				continue // a user's server is in the list only when given its address
 			}
 			if !info.Bidirectional || e.Bidirectional {
@@ -169,9 +132,12 @@ func (s *Scenario) Check() error {
 func (s *Scenario) validate(file *ast.File) error {
 	at := func(path string, format string, args ...any) error {
 		e := &PosError{Key: keyPath(path), Line: 1, Column: 1, Err: fmt.Errorf(format, args...)}
-		if p, err := yaml.PathString(path); err == nil && path != "$" {
-			if n, err := p.FilterFile(file); err == nil && n != nil && n.GetToken() != nil && n.GetToken().Position != nil {
-				e.Line, e.Column = n.GetToken().Position.Line, n.GetToken().Position.Column
+		// The key itself, or else the nearest key above it that the file
+		// has (an entry of a list written as one string).
+		for p := path; p != "$" && p != ""; p = parentPath(p) {
+			if line, col, ok := findPath(file, p); ok {
+				e.Line, e.Column = line, col
+				break
 			}
 		}
 		return e
@@ -233,28 +199,12 @@ func (s *Scenario) validate(file *ast.File) error {
 			}
 		}
 	}
-	if s.Target.URL != "" {
-		if u, err := url.Parse(s.Target.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return at("$.target.url", "url %q: want http://host:port", s.Target.URL)
-		}
-	}
-	for tr, raw := range s.Target.URLs {
-		name, err := clients.Parse(tr)
-		if err != nil {
-			return at("$.target.urls", "unknown transport %q", tr)
-		}
-		e, _ := clients.Lookup(name)
-		want, form := e.Schemes(), "host:port/path"
-		if e.OwnListener {
-			form = "host:port"
-		}
-		if u, err := url.Parse(raw); err != nil || !slices.Contains(want, u.Scheme) || u.Host == "" {
-			return at("$.target.urls", "%s URL %q: want %s://%s", tr, raw, strings.Join(want, ":// or "), form)
-		}
+	if err := s.validateTarget(at); err != nil {
+		return err
 	}
 	if !full.Target.Builtin {
 		for i, tr := range s.Transports {
-			if e, _ := clients.Lookup(tr); e.OwnListener && s.Target.URLs[string(tr)] == "" {
+			if e, _ := clients.Lookup(tr); e.OwnListener && len(s.Target.URLs[string(tr)]) == 0 {
 				return at(fmt.Sprintf("$.transports[%d]", i), "%s listens on a port of its own, not a path of %s: give its address in target.urls (--url %s=%s://HOST:PORT)", tr, s.Target.URL, tr, e.Schemes()[0])
 			}
 		}
@@ -265,29 +215,24 @@ func (s *Scenario) validate(file *ast.File) error {
 	return s.validateFaults(full, at)
 }
 
-// Endpoints returns the subscriber and publish URLs of one transport of the
-// scenario: its per-transport URL, or the transport's default path on the
-// target's base URL (base, for a builtin target, is the server just started).
-func (s Scenario) Endpoints(transport clients.Name, base string) (url, publish string) {
-	if !s.Target.Builtin && s.Target.URL != "" {
-		base = s.Target.URL
+// findPath returns the position of the node at a YAML path in file.
+func findPath(file *ast.File, path string) (line, column int, ok bool) {
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return 0, 0, false
 	}
-	url = s.Target.URLs[string(transport)]
-	if url == "" {
-		e, _ := clients.Lookup(transport)
-		url = e.Endpoint(base)
+	n, err := p.FilterFile(file)
+	if err != nil || n == nil || n.GetToken() == nil || n.GetToken().Position == nil {
+		return 0, 0, false
 	}
-	publish = s.Target.Publish
-	switch {
-	case publish != "":
-	case s.Target.Builtin && s.Reconnect != nil:
-		// Under a reconnect policy the builtin server is published to by
-		// POST, each answered before the next: a message sent over a
-		// WebSocket just before a kill may be lost unseen, while a POST
-		// not answered is retried after the restart.
-		publish = strings.TrimSuffix(base, "/") + "/publish"
-	default:
-		publish = clients.WebSocketURL(strings.TrimSuffix(base, "/")) + "/publish"
+	return n.GetToken().Position.Line, n.GetToken().Position.Column, true
+}
+
+// parentPath is the path one key or index up: "$.a.b[1]" to "$.a.b", "$.a.b"
+// to "$.a".
+func parentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i > 0 {
+		return path[:i]
 	}
-	return url, publish
+	return "$"
 }

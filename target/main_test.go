@@ -93,7 +93,7 @@ func runChild(mode string, args []string) int {
 		urls.Transports = map[string]string{"tcp": "tcp://" + tln.Addr().String()}
 	}
 	fmt.Println(Announcement(urls))
-	fmt.Fprintln(os.Stderr, "child: serving")
+	fmt.Fprintf(os.Stderr, "child: serving pid %d\n", os.Getpid())
 	go func() { _ = srv.Serve(ln) }()
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
