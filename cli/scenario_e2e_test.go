@@ -61,6 +61,8 @@ thresholds:
 	}
 }
 
+// TestE2EMergeTwoWorkers runs two uncoordinated workers of a 40-connection
+// scenario (each holds its 20) and merges their results exactly.
 func TestE2EMergeTwoWorkers(t *testing.T) {
 	bin := buildBinary(t)
 	_, base := servertest.Start(t, servers.Config{})
@@ -68,7 +70,7 @@ func TestE2EMergeTwoWorkers(t *testing.T) {
 	var parts []*results.Run
 	for _, w := range []string{"0/2", "1/2"} {
 		dir := filepath.Join(out, "w"+w[:1])
-		_, stderr, code := runBinary(t, bin, "run", "--quiet", "--target", base, "--transports", "ws,sse", "--connections", "20",
+		_, stderr, code := runBinary(t, bin, "run", "--quiet", "--target", base, "--transports", "ws,sse", "--connections", "40",
 			"--warmup", "200ms", "--duration", "1s", "--rate", "20", "--name", "split", "--worker", w, "--out", dir)
 		if code != 0 {
 			t.Fatalf("worker %s: exit %d: %s", w, code, stderr)
