@@ -24,6 +24,8 @@ type ownConn struct {
 	keepReader bool
 	// onConnect, when set, is called once a TCP handshake completed.
 	onConnect func()
+	// local is the IP the connection's local side binds to (empty: any).
+	local string
 
 	mu     sync.Mutex // guards conn and closed against shutdown
 	conn   net.Conn
@@ -88,7 +90,11 @@ func (o *ownConn) connect(ctx context.Context, req *http.Request) (net.Conn, err
 	if conn != nil {
 		return conn, nil
 	}
-	conn, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(ctx, "tcp", hostPort(req))
+	dialer, err := netDialer(o.local, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	conn, err = dialer.DialContext(ctx, "tcp", hostPort(req))
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +188,7 @@ func (b *ownBody) Close() error {
 type ownPool struct {
 	tls       *http.Transport
 	onConnect func()
+	local     string // the IP every connection's local side binds to (empty: any)
 
 	mu     sync.Mutex
 	idle   []*ownConn
@@ -189,7 +196,9 @@ type ownPool struct {
 	closed bool
 }
 
-func newOwnPool(rt *http.Transport) *ownPool { return &ownPool{tls: rt} }
+func newOwnPool(rt *http.Transport, localAddr string) *ownPool {
+	return &ownPool{tls: rt, local: localAddr}
+}
 
 // RoundTrip sends req on an idle connection, or a new one; the connection
 // is idle again once the response body is closed.
@@ -204,7 +213,7 @@ func (p *ownPool) RoundTrip(req *http.Request) (*http.Response, error) {
 		o, p.idle = p.idle[n-1], p.idle[:n-1]
 	} else {
 		o = newOwnConn(p.tls, false)
-		o.onConnect = p.onConnect
+		o.onConnect, o.local = p.onConnect, p.local
 		p.all = append(p.all, o)
 	}
 	p.mu.Unlock()

@@ -41,7 +41,11 @@ func dialRawStream(ctx context.Context, rawURL, accept string, wantTypes []strin
 	if err != nil {
 		return nil, tm, a.fail(PhaseRequest, err)
 	}
-	conn, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(a.ctx, "tcp", hostPort(req))
+	dialer, err := netDialer(opts.LocalAddr, 30*time.Second)
+	if err != nil {
+		return nil, tm, a.fail(PhaseRequest, err)
+	}
+	conn, err := dialer.DialContext(a.ctx, "tcp", hostPort(req))
 	if err != nil {
 		return nil, tm, a.fail(PhaseHandshake, err)
 	}

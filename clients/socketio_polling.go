@@ -72,7 +72,7 @@ func (socketioPollingClient) Dial(ctx context.Context, endpoint string, opts Dia
 	var tm Timings
 	a := startDial(ctx, eioURL(endpoint, "polling", ""), opts.ConnectTimeout)
 	defer a.end()
-	pool := newOwnPool(opts.HTTP)
+	pool := newOwnPool(opts.HTTP, opts.LocalAddr)
 	pool.onConnect = func() {
 		if tm.TCP == 0 {
 			tm.TCP = opts.Clock.Now() - start

@@ -35,9 +35,13 @@ func (tcpClient) Dial(ctx context.Context, rawURL string, opts DialOptions) (Con
 	if err != nil {
 		return nil, Timings{}, &DialError{URL: rawURL, Phase: PhaseRequest, Err: err}
 	}
+	dialer, err := netDialer(opts.LocalAddr, 30*time.Second)
+	if err != nil {
+		return nil, Timings{}, &DialError{URL: rawURL, Phase: PhaseRequest, Err: err}
+	}
 	start := opts.Clock.Now()
 	a := startDial(ctx, rawURL, opts.ConnectTimeout)
-	c, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(a.ctx, "tcp", addr)
+	c, err := dialer.DialContext(a.ctx, "tcp", addr)
 	a.end()
 	if err != nil {
 		return nil, Timings{}, a.fail(PhaseTCP, err)

@@ -81,6 +81,12 @@ type DialOptions struct {
 	// SSE Last-Event-ID and retry, a Socket.IO recovery id and offset);
 	// zero for a fresh connection.
 	Resume Resume
+	// LocalAddr, when set, is the IP the connection's local side binds to
+	// (port 0: the kernel's choice), so a generator can spread connections
+	// over several source addresses (127.0.0.2, ...) when one
+	// source/destination pair's ephemeral ports would run out. Every
+	// transport's connections honour it; publishers need not.
+	LocalAddr string
 }
 
 // DefaultHandshakeQuiet is the HandshakeQuiet of zero-valued options: long

@@ -38,6 +38,7 @@ type wsHandshake struct {
 	start time.Duration
 	quiet time.Duration
 	tls   *tls.Config   // the run's TLS settings; nil for the system's defaults
+	local string        // the IP the connection's local side binds to (DialOptions.LocalAddr)
 	tcp   time.Duration // when the TCP handshake completed (0: not observed)
 	conn  *handshakeConn
 }
@@ -45,7 +46,7 @@ type wsHandshake struct {
 // newWSHandshake prepares the dial of one handshake that started at start
 // on opts.Clock.
 func newWSHandshake(opts DialOptions, start time.Duration) *wsHandshake {
-	h := &wsHandshake{clock: opts.Clock, start: start, quiet: opts.handshakeQuiet()}
+	h := &wsHandshake{clock: opts.Clock, start: start, quiet: opts.handshakeQuiet(), local: opts.LocalAddr}
 	if opts.HTTP != nil {
 		h.tls = opts.HTTP.TLSClientConfig
 	}
@@ -87,7 +88,11 @@ func (h *wsHandshake) dialTLS(ctx context.Context, network, addr string) (net.Co
 }
 
 func (h *wsHandshake) dialTCP(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	dialer, err := netDialer(h.local, 0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := dialer.DialContext(ctx, network, addr)
 	if err == nil {
 		h.tcp = h.clock.Now() - h.start
 	}

@@ -9,7 +9,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/results"
@@ -41,24 +43,45 @@ func usageOf(pid int) (u results.Usage, ok bool) {
 	return u, true
 }
 
-// baselineSample is what the generator and a local server hold now; the
-// server's usage is nil when there is no local server to read.
+// baselineSample is what the generator and the local server hold now (a
+// server of several processes summed); the server's usage is nil when there
+// is no local server to read.
 type baselineSample struct {
-	generator results.Usage
-	server    *results.Usage
-	serverPID int
+	generator  results.Usage
+	server     *results.Usage
+	serverPIDs []int
 }
 
 func (r *run) sampleBaseline(ctx context.Context) baselineSample {
 	g, _ := usageOf(-1)
-	s := baselineSample{generator: g, serverPID: r.cfg.serverPID()}
-	if s.serverPID > 0 {
-		if u, ok := usageOf(s.serverPID); ok {
-			u.Goroutines = serverGoroutines(ctx, r.cfg.ServerStats)
-			s.server = &u
+	s := baselineSample{generator: g, serverPIDs: r.cfg.serverPIDs()}
+	if len(s.serverPIDs) > 0 {
+		s.server = serversUsage(s.serverPIDs)
+		if s.server != nil && len(s.serverPIDs) == 1 {
+			s.server.Goroutines = serverGoroutines(ctx, r.cfg.ServerStats)
 		}
 	}
 	return s
+}
+
+// serversUsage sums what the server processes pids hold; nil when one
+// cannot be read.
+func serversUsage(pids []int) *results.Usage {
+	var sum results.Usage
+	for _, pid := range pids {
+		u, ok := usageOf(pid)
+		if !ok {
+			return nil
+		}
+		sum.FDs += u.FDs
+		sum.RSS += u.RSS
+	}
+	return &sum
+}
+
+// pidList is pids as a log shows them: 812, or 812 815 817.
+func pidList(pids []int) string {
+	return strings.Trim(fmt.Sprint(pids), "[]")
 }
 
 // serverGoroutines reads a pushbench server's goroutines from its /stats
@@ -104,7 +127,7 @@ func (s baselineSample) settledAt(before baselineSample) bool {
 	if !back(before.generator, s.generator) {
 		return false
 	}
-	if s.serverPID != before.serverPID {
+	if !slices.Equal(s.serverPIDs, before.serverPIDs) {
 		return true // a restarted server is not compared
 	}
 	return before.server == nil || s.server == nil || back(*before.server, *s.server)
@@ -138,12 +161,12 @@ func (r *run) checkBaseline(ctx context.Context, before baselineSample, settle t
 		GeneratorAfter:  after.generator,
 	}
 	switch {
-	case before.serverPID == 0:
+	case len(before.serverPIDs) == 0:
 		b.ServerNote = "the server is not a local process"
-	case after.serverPID != before.serverPID:
-		b.ServerNote = fmt.Sprintf("the server was restarted during the run (pid %d, then %d): two processes are not compared", before.serverPID, after.serverPID)
+	case !slices.Equal(after.serverPIDs, before.serverPIDs):
+		b.ServerNote = fmt.Sprintf("the server was restarted during the run (pid %s, then %s): two processes are not compared", pidList(before.serverPIDs), pidList(after.serverPIDs))
 	case before.server == nil || after.server == nil:
-		b.ServerNote = fmt.Sprintf("the server's process %d could not be read", before.serverPID)
+		b.ServerNote = fmt.Sprintf("the server's process %s could not be read", pidList(before.serverPIDs))
 	default:
 		b.ServerBefore, b.ServerAfter = before.server, after.server
 	}

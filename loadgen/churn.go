@@ -45,7 +45,7 @@ func (churn) drive(ctx context.Context, r *run) {
 			if measured {
 				r.failed.Add(1)
 				r.rec.errs.add("churn/overload", fmt.Errorf("%s: %d connects already in flight at %s; attempt not started",
-					r.cfg.URL, limit, (at-s.windowStart).Round(time.Millisecond)))
+					r.routes.of(int(i)).url, limit, (at-s.windowStart).Round(time.Millisecond)))
 			}
 			continue
 		}
@@ -57,7 +57,7 @@ func (churn) drive(ctx context.Context, r *run) {
 			defer cancel()
 			sh := r.rec.shard(int(i))
 			// The generator's own lateness counts against the connect.
-			conn, ok := r.dialConn(dialCtx, sh, at, measured)
+			conn, ok := r.dialConn(dialCtx, r.routes.of(int(i)), sh, at, measured)
 			if !ok {
 				return
 			}

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pushbench/pushbench/clients"
@@ -18,14 +20,24 @@ type Config struct {
 	Transport  clients.Name
 	URL        string // subscriber endpoint, e.g. http://127.0.0.1:8080/sse
 	PublishURL string // fan-out publisher endpoint (ws:// or http://)
-	// URLs are several servers of one service: held connection k dials
-	// URLs[k % len(URLs)]. When set, URL is ignored for dialing (URL =
-	// URLs[0] for reporting).
+	// URLs, when set, are several servers of one target (processes or
+	// machines that together hold the load): connection k dials
+	// URLs[k % len(URLs)] (routes, targets.go) and URL is URLs[0].
 	URLs []string
-	// PublishURLs: the one publisher publishes every message to each of them
-	// (one publisher connection per URL), counted once per message as Sent
-	// when every target accepted it.
+	// PublishURLs, when set, are where the fan-out publisher publishes: every
+	// message to each, over a connection of its own; a message counts as
+	// sent once every one took it. PublishURL is then PublishURLs[0].
 	PublishURLs []string
+	// SourceAddrs are local IPs the connections leave from, in turn among
+	// each target's connections (with one target, connection k takes
+	// SourceAddrs[k % len]). Empty: chosen automatically, spreading over
+	// 127.0.0.1, 127.0.0.2, ... when a loopback destination would get more
+	// connections than one address pair has ephemeral ports
+	// (sourceaddrs.go). The publisher is never bound.
+	SourceAddrs []string
+	// PortsPerSourceAddr is how many ephemeral ports the automatic choice
+	// counts per source/destination pair; 0 reads ip_local_port_range.
+	PortsPerSourceAddr int
 	// Worker is this process's slice of a distributed run; zero is 0 of 1.
 	Worker results.Worker
 	// ServerPID, when the server runs on this machine, lets the idle pattern
@@ -35,9 +47,9 @@ type Config struct {
 	// that restarts the server changes it, and the leak check must not
 	// compare two different processes. Unset: ServerPID throughout.
 	ServerProcess func() int
-	// ServerPIDs, when set, replaces ServerPID and ServerProcess for several
-	// local server processes: their process ids now (server CPU and RSS are
-	// summed over them).
+	// ServerPIDs, when set, returns the process ids of several local
+	// server processes now (a target of several servers); their CPU and
+	// memory are summed. It takes the place of ServerPID and ServerProcess.
 	ServerPIDs func() []int
 	// ServerStats, when set, is a pushbench server's GET /stats URL: the
 	// leak check reads the server's goroutines there (only its descriptors
@@ -80,18 +92,38 @@ type Config struct {
 	Progress func(Progress)
 }
 
-// serverPID is the local server's process id now (0: none, or not local).
-func (c Config) serverPID() int {
-	if c.ServerProcess != nil {
-		return c.ServerProcess()
+// serverPIDs are the local server processes now, sorted (none: no server,
+// or not local): ServerPIDs, else ServerProcess, else ServerPID.
+func (c Config) serverPIDs() []int {
+	var pids []int
+	switch {
+	case c.ServerPIDs != nil:
+		for _, pid := range c.ServerPIDs() {
+			if pid > 0 {
+				pids = append(pids, pid)
+			}
+		}
+		slices.Sort(pids)
+	case c.ServerProcess != nil:
+		if pid := c.ServerProcess(); pid > 0 {
+			pids = []int{pid}
+		}
+	case c.ServerPID > 0:
+		pids = []int{c.ServerPID}
 	}
-	return c.ServerPID
+	return pids
 }
 
 // withRuntime fills what the caller may leave out: the workload's defaults
 // and the worker slice.
 func (c Config) withRuntime() Config {
 	c.Workload = c.Workload.WithDefaults()
+	if len(c.URLs) > 0 {
+		c.URL = c.URLs[0]
+	}
+	if len(c.PublishURLs) > 0 {
+		c.PublishURL = c.PublishURLs[0]
+	}
 	if c.Worker.Count == 0 {
 		c.Worker.Count = 1
 	}
@@ -104,9 +136,7 @@ func (c Config) validate() error {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if c.URL == "" {
-		errs = append(errs, errors.New("no target URL"))
-	}
+	errs = append(errs, c.validateTargets()...)
 	if err := c.Workload.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -170,7 +200,7 @@ func (c Config) resultWorkload(topic string) results.Workload {
 		BaselineCheck:  results.Duration(w.BaselineCheck),
 	}
 	if info, _ := w.Pattern.Info(); info.Publishes {
-		rw.PublishURL = c.PublishURL
+		rw.PublishURL = strings.Join(c.publishURLs(), " ")
 	}
 	if p := w.Reconnect; p != nil {
 		rw.Reconnect = &results.ReconnectPolicy{Backoff: results.Duration(p.Backoff), MaxBackoff: results.Duration(p.MaxBackoff), Jitter: *p.Jitter, Max: p.Max}

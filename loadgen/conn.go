@@ -90,9 +90,9 @@ func (r *run) openConnections(ctx context.Context) {
 // dialConn opens one connection and records its connect phases, timed from
 // scheduled (so a late start counts against the connect), when record is
 // set. A failure is counted and its error classified by phase.
-func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, record bool) (clients.Conn, bool) {
+func (r *run) dialConn(ctx context.Context, rt route, sh *shard, scheduled time.Duration, record bool) (clients.Conn, bool) {
 	start := r.clock.Now()
-	conn, tm, err := r.dialApart(ctx)
+	conn, tm, err := r.dialApart(ctx, rt)
 	if err != nil {
 		if record && ctx.Err() == nil {
 			r.failed.Add(1)
@@ -118,7 +118,7 @@ func (r *run) dialConn(ctx context.Context, sh *shard, scheduled time.Duration, 
 // is deep: run on a held connection's goroutine it would grow that stack to
 // several times what reading needs and leave it so for the connection's life
 // (stacks shrink only at a GC), at 10,000 connections tens of megabytes.
-func (r *run) dialApart(ctx context.Context) (clients.Conn, clients.Timings, error) {
+func (r *run) dialApart(ctx context.Context, rt route) (clients.Conn, clients.Timings, error) {
 	type dialed struct {
 		conn clients.Conn
 		tm   clients.Timings
@@ -126,7 +126,7 @@ func (r *run) dialApart(ctx context.Context) (clients.Conn, clients.Timings, err
 	}
 	done := make(chan dialed, 1)
 	go func() {
-		conn, tm, err := r.tr.Dial(ctx, r.cfg.URL, r.dial)
+		conn, tm, err := r.tr.Dial(ctx, rt.url, r.dialFor(rt))
 		done <- dialed{conn, tm, err}
 	}()
 	d := <-done
@@ -140,7 +140,7 @@ func (r *run) dialApart(ctx context.Context) (clients.Conn, clients.Timings, err
 func (r *run) holdConn(ctx context.Context, cs *connState) {
 	defer r.live.Done()
 	start := r.clock.Now()
-	conn, ok := r.dialConn(ctx, cs.shard, start, true)
+	conn, ok := r.dialConn(ctx, r.routes.of(cs.id), cs.shard, start, true)
 	if !ok {
 		r.dialed.Done()
 		return
@@ -247,7 +247,7 @@ func (r *run) connEnded(ctx context.Context, cs *connState, err error) bool {
 		r.ended.Add(1)
 	} else {
 		r.dropped.Add(1)
-		r.rec.errs.add(clients.IOErrorClass("read", err), fmt.Errorf("%s: read: %w", r.cfg.URL, err))
+		r.rec.errs.add(clients.IOErrorClass("read", err), fmt.Errorf("%s: read: %w", r.routes.of(cs.id).url, err))
 	}
 	return true
 }

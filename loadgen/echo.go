@@ -33,7 +33,7 @@ func (echo) drive(ctx context.Context, r *run) {
 			defer wg.Done()
 			r.sendSchedule(ctx, p, r.markFor(cs.id), cs.shard, &cs.sends, cs.write, func(err error) bool {
 				if ctx.Err() == nil {
-					r.rec.errs.add(clients.IOErrorClass("write", err), fmt.Errorf("%s: write: %w", r.cfg.URL, err))
+					r.rec.errs.add(clients.IOErrorClass("write", err), fmt.Errorf("%s: write: %w", r.routes.of(cs.id).url, err))
 				}
 				// Under a reconnect policy the reader redials: later
 				// sends go to the new connection.

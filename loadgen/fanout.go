@@ -19,29 +19,51 @@ func (f *fanout) prepare(ctx context.Context, r *run) error {
 	if r.cfg.NoPublish {
 		return nil
 	}
-	pub, err := r.dialPublisher(ctx)
+	urls := r.cfg.publishURLs()
+	pubs := make([]clients.Publisher, 0, len(urls))
+	for _, url := range urls {
+		pub, err := r.openPublisher(ctx, url)
+		if err != nil {
+			for _, p := range pubs {
+				p.Close()
+			}
+			return err
+		}
+		pubs = append(pubs, pub)
+	}
+	if len(pubs) == 1 {
+		f.pub = pubs[0]
+		return nil
+	}
+	f.pub = newMultiPublisher(urls, pubs)
+	return nil
+}
+
+// openPublisher connects the fan-out publisher to url: one of the target's
+// servers, or its only one.
+func (r *run) openPublisher(ctx context.Context, url string) (clients.Publisher, error) {
+	pub, err := r.dialPublisher(ctx, url)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.cfg.Workload.Reconnect != nil {
 		// Under the policy a failed publish is retried: a publisher over one
 		// connection (WebSocket, Socket.IO) redials; an HTTP publisher posts
 		// one message at a time, each answered before the next, so exactly
 		// what the server did not accept is resent.
-		pub = &redialPublisher{r: r, ctx: ctx, pub: pub}
+		pub = &redialPublisher{r: r, ctx: ctx, url: url, pub: pub}
 	}
-	f.pub = pub
-	return nil
+	return pub, nil
 }
 
-// dialPublisher connects the fan-out publisher.
-func (r *run) dialPublisher(ctx context.Context) (clients.Publisher, error) {
+// dialPublisher connects a fan-out publisher to url.
+func (r *run) dialPublisher(ctx context.Context, url string) (clients.Publisher, error) {
 	if r.cfg.PublishEvent != "" {
-		return clients.DialSocketIOPublisher(ctx, r.cfg.PublishURL, r.cfg.PublishEvent, r.dial)
+		return clients.DialSocketIOPublisher(ctx, url, r.cfg.PublishEvent, r.dial)
 	}
 	opts := r.dial
 	opts.AckedPublish = r.cfg.Workload.Reconnect != nil
-	return clients.DialPublisher(ctx, r.cfg.PublishURL, opts, func(err error) { r.rec.errs.add("publish", err) })
+	return clients.DialPublisher(ctx, url, opts, func(err error) { r.rec.errs.add("publish", err) })
 }
 
 func (f *fanout) drive(ctx context.Context, r *run) {

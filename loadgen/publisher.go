@@ -20,6 +20,7 @@ import (
 type redialPublisher struct {
 	r   *run
 	ctx context.Context
+	url string            // where it publishes
 	pub clients.Publisher // nil while down; only the schedule's goroutine uses it
 }
 
@@ -55,7 +56,7 @@ func (p *redialPublisher) Publish(msg []byte) error {
 // publisher down.
 func (p *redialPublisher) try(msg []byte) error {
 	if p.pub == nil {
-		pub, err := p.r.dialPublisher(p.ctx)
+		pub, err := p.r.dialPublisher(p.ctx, p.url)
 		if err != nil {
 			return fmt.Errorf("redial: %w", err)
 		}

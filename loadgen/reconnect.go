@@ -86,13 +86,14 @@ func (r *run) reconnect(ctx context.Context, cs *connState, old clients.Conn, lo
 	if policy == nil {
 		return nil
 	}
+	rt := r.routes.of(cs.id)
 	st := &cs.redial
 	st.lost(&cs.tracker)
 	st.resume = clients.ResumeOf(old, st.resume)
 	for attempt := 0; ; attempt++ {
 		if policy.Exhausted(attempt) {
 			st.failed = 1
-			r.rec.errs.add("reconnect", fmt.Errorf("%s: gave up after %d attempts in a row", r.cfg.URL, attempt))
+			r.rec.errs.add("reconnect", fmt.Errorf("%s: gave up after %d attempts in a row", rt.url, attempt))
 			return nil
 		}
 		wait := policy.Delay(attempt, rand.Float64())
@@ -102,9 +103,9 @@ func (r *run) reconnect(ctx context.Context, cs *connState, old clients.Conn, lo
 		if !r.clock.SleepUntil(ctx, r.clock.Now()+wait) {
 			return nil
 		}
-		opts := r.dial
+		opts := r.dialFor(rt)
 		opts.Resume = st.resume
-		conn, _, err := r.tr.Dial(ctx, r.cfg.URL, opts)
+		conn, _, err := r.tr.Dial(ctx, rt.url, opts)
 		if ctx.Err() != nil {
 			if err == nil {
 				conn.Close()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,11 +57,35 @@ func parseStatCPU(b []byte) (time.Duration, bool) {
 }
 
 // cpuMark is the generator's and the server's CPU time at one instant, with
-// the server process it read (0: none).
+// the server processes it read (none: no server, or one could not be read).
+// The server's time is summed over its processes.
 type cpuMark struct {
-	generator time.Duration
-	server    time.Duration
-	serverPID int
+	generator  time.Duration
+	server     time.Duration
+	serverPIDs []int
+}
+
+// serversCPU sums the CPU time of the processes pids; ok is false when there
+// are none or one cannot be read.
+func serversCPU(pids []int) (time.Duration, bool) {
+	var sum time.Duration
+	for _, pid := range pids {
+		t, ok := processCPU(pid)
+		if !ok {
+			return 0, false
+		}
+		sum += t
+	}
+	return sum, len(pids) > 0
+}
+
+// serversRSS sums the resident memory of the processes pids (0: none).
+func serversRSS(pids []int) int64 {
+	var sum int64
+	for _, pid := range pids {
+		sum += rssOf(pid)
+	}
+	return sum
 }
 
 // meter reads what a run costs at its milestones: CPU at the start of the
@@ -73,7 +98,7 @@ type meter struct {
 	windowStarted, windowEnded         bool
 
 	genRSSBefore, srvRSSBefore int64
-	srvPIDBefore               int
+	srvPIDsBefore              []int
 	held                       *results.Resources
 	deliveries                 int64
 }
@@ -86,11 +111,11 @@ func newMeter(cfg Config) *meter {
 }
 
 func (m *meter) mark() cpuMark {
-	c := cpuMark{generator: cpuTime(), serverPID: m.cfg.serverPID()}
-	if t, ok := processCPU(c.serverPID); ok {
+	c := cpuMark{generator: cpuTime(), serverPIDs: m.cfg.serverPIDs()}
+	if t, ok := serversCPU(c.serverPIDs); ok {
 		c.server = t
 	} else {
-		c.serverPID = 0
+		c.serverPIDs = nil
 	}
 	return c
 }
@@ -102,8 +127,8 @@ func (m *meter) before() {
 	runtime.GC()
 	debug.FreeOSMemory()
 	m.genRSSBefore = rssOf(-1)
-	m.srvPIDBefore = m.cfg.serverPID()
-	m.srvRSSBefore = rssOf(m.srvPIDBefore)
+	m.srvPIDsBefore = m.cfg.serverPIDs()
+	m.srvRSSBefore = serversRSS(m.srvPIDsBefore)
 }
 
 // startWindow and endWindow mark the measured window; deliveries are the
@@ -122,12 +147,17 @@ func (m *meter) windowCPU() time.Duration {
 	return m.windowEnd.generator - m.windowStart.generator
 }
 
-// hold reads memory and goroutines while held connections are open.
+// hold reads memory and goroutines while held connections are open: the
+// server's summed over its processes when the same ones run as before the
+// first connection; its goroutines (ServerStats names one server) only
+// when there is one.
 func (m *meter) hold(ctx context.Context, held int64) {
 	res := &results.Resources{Held: held, GeneratorRSS: rssOf(-1), GeneratorGoroutines: int64(runtime.NumGoroutine())}
-	if pid := m.cfg.serverPID(); pid > 0 && pid == m.srvPIDBefore {
-		res.ServerRSSHeld = rssOf(pid)
-		res.ServerGoroutines = serverGoroutines(ctx, m.cfg.ServerStats)
+	if pids := m.cfg.serverPIDs(); len(pids) > 0 && slices.Equal(pids, m.srvPIDsBefore) {
+		res.ServerRSSHeld = serversRSS(pids)
+		if len(pids) == 1 {
+			res.ServerGoroutines = serverGoroutines(ctx, m.cfg.ServerStats)
+		}
 	}
 	m.held = res
 }
@@ -153,15 +183,15 @@ func (m *meter) resources() results.Resources {
 	return res
 }
 
-// serverCPU is the server's CPU over the window and the run, when one
-// process was read throughout.
+// serverCPU is the server's CPU over the window and the run, when the same
+// processes were read throughout (a restarted one is another process).
 func (m *meter) serverCPU() (results.CPUTime, bool) {
-	pid := m.start.serverPID
-	if pid == 0 || !m.windowStarted || !m.windowEnded {
+	pids := m.start.serverPIDs
+	if len(pids) == 0 || !m.windowStarted || !m.windowEnded {
 		return results.CPUTime{}, false
 	}
 	for _, c := range []cpuMark{m.windowStart, m.windowEnd, m.end} {
-		if c.serverPID != pid {
+		if !slices.Equal(c.serverPIDs, pids) {
 			return results.CPUTime{}, false
 		}
 	}

@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"strings"
+
 	"github.com/pushbench/pushbench/results"
 )
 
@@ -50,7 +52,7 @@ func (r *run) result(gen results.Generator, timerLag *results.Histogram, events 
 	}
 	res := &results.TransportResult{
 		Transport:  string(r.cfg.Transport),
-		Target:     r.cfg.URL,
+		Target:     strings.Join(r.routes.urls, " "),
 		Workload:   r.cfg.resultWorkload(r.plan.Topic),
 		Workers:    []results.Worker{r.cfg.Worker},
 		Counters:   c,

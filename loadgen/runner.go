@@ -58,6 +58,9 @@ type run struct {
 	// share is the part of the scenario's connections (and churn's connects)
 	// this worker holds; all of them for a run of one worker.
 	share share
+	// routes says which server each connection dials and from which local
+	// address (targets.go).
+	routes routes
 }
 
 // Run drives one transport with the workload in cfg and returns what it
@@ -99,6 +102,7 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 		tmpl:      tmpl,
 	}
 	r.dial.Receive = cfg.Receive
+	r.routes = newRoutes(cfg, log)
 	r.meter = newMeter(cfg)
 	var closeOnce sync.Once
 	closeAll := func() { closeOnce.Do(func() { r.pat.close(); r.dial.Close() }) }
@@ -176,16 +180,26 @@ func runWith(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) (*r
 	return res, nil
 }
 
-// preflight dials one connection so an unreachable or wrong target fails in
-// milliseconds with one clear error instead of thousands.
+// preflight dials one connection to each target, and from each source
+// address, so an unreachable or wrong target (or an address this machine
+// does not have) fails in milliseconds with one clear error naming it
+// instead of thousands.
 func (r *run) preflight(ctx context.Context) error {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	conn, _, err := r.tr.Dial(pctx, r.cfg.URL, r.dial)
-	if err != nil {
-		return fmt.Errorf("%s: %w", r.cfg.Transport, err)
+	for _, rt := range r.routes.probes() {
+		conn, _, err := r.tr.Dial(pctx, rt.url, r.dialFor(rt))
+		if err != nil {
+			if rt.local != "" {
+				return fmt.Errorf("%s: from source address %s: %w", r.cfg.Transport, rt.local, err)
+			}
+			return fmt.Errorf("%s: %w", r.cfg.Transport, err)
+		}
+		if err := conn.Close(); err != nil {
+			return err
+		}
 	}
-	return conn.Close()
+	return nil
 }
 
 // setPlan fixes the schedule (the given plan, or one starting shortly) and
