@@ -6,7 +6,7 @@ BIN      := bin/pushbench
 # change the workload; `pushbench run --help` lists the flag equivalents.
 BENCH_SCENARIO ?= scenarios/bench.yaml
 
-.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits fuzz clean compare-peers
+.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits fuzz clean compare-peers image
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
@@ -109,6 +109,23 @@ fuzz:
 		{ cat /tmp/pushbench-fuzz.$$$$.log; rm -f /tmp/pushbench-fuzz.$$$$.log; exit 1; }; \
 		tail -n 1 /tmp/pushbench-fuzz.$$$$.log; rm -f /tmp/pushbench-fuzz.$$$$.log; \
 	done
+
+## image: the container image from the Dockerfile (a static binary on distroless),
+## tagged $(IMAGE); deploy/k8s/ runs it. Built with docker when its daemon
+## answers, else podman, else docker (whose error says why); ENGINE=podman
+## (or any docker-compatible CLI) chooses.
+IMAGE  ?= pushbench:dev
+ENGINE ?=
+image:
+	@engine="$(ENGINE)"; \
+	if [ -z "$$engine" ]; then \
+		if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then engine=docker; \
+		elif command -v podman >/dev/null 2>&1; then engine=podman; \
+		elif command -v docker >/dev/null 2>&1; then engine=docker; \
+		else echo "make image: neither docker nor podman is installed: install one, or build the Dockerfile with another OCI builder (buildah, kaniko)" >&2; exit 1; fi; \
+	fi; \
+	echo "$$engine build -t $(IMAGE) ."; \
+	$$engine build -t $(IMAGE) .
 
 clean:
 	rm -rf bin
