@@ -55,6 +55,9 @@ type runOptions struct {
 
 	metricsAddr string           // --metrics-addr: serve live Prometheus metrics there
 	metrics     *loadgen.Metrics // the live view, set while --metrics-addr serves
+
+	clusterFlags             // --procs, --workers, --listen (cluster_flags.go)
+	cluster      *clusterRun // set while a coordinated run's workers are joined
 }
 
 // workloadFlags may not be combined with scenario files: the file says it all.
@@ -63,8 +66,15 @@ var workloadFlags = []string{"target", "url", "publish", "transports", "pattern"
 	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth", "find-max"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", "run"}, args...)}
-	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stdout)
+	return runOrCoordinate(ctx, "run", args, stdout, stderr)
+}
+
+// runOrCoordinate is pushbench run, or pushbench coordinate (cmd): the same
+// flags, the latter a coordinator of workers started elsewhere.
+func runOrCoordinate(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	o := runOptions{urls: mapFlag{}, command: append([]string{"pushbench", cmd}, args...)}
+	o.coordinate = cmd == "coordinate"
+	fs := newFlagSet(cmd, "[flags] [SCENARIO.yaml ...]", stdout)
 	fs.StringVar(&o.target, "target", "builtin", "server base URL (http://host:port), or builtin to start a fresh reference server per transport as a child process")
 	fs.Var(o.urls, "url", "TRANSPORT=URL for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable)")
 	fs.StringVar(&o.publish, "publish", "", "fanout publisher endpoint, ws:// (pipelined) or http:// (POST) (default ws://TARGET/publish)")
@@ -103,6 +113,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost); scenarios say target.allow_remote: true")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics (GET /metrics) and pprof (/debug/pprof/) on this loopback address during the run, e.g. 127.0.0.1:9100 (default off; non-loopback needs --allow-remote, and then serves /metrics only)")
+	o.clusterFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -135,7 +146,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	} else {
 		var set []string
 		fs.Visit(func(f *flag.Flag) {
-			if slices.Contains(workloadFlags, f.Name) {
+			if slices.Contains(workloadFlags, f.Name) && !(o.coordinate && f.Name == "target") {
 				set = append(set, "--"+f.Name)
 			}
 		})
@@ -149,6 +160,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			scs = append(scs, sc)
 		}
+	}
+	if err := o.clusterFlags.check(fs, scs, worker, o.target, o.allowRemote); err != nil {
+		return usageError{err}
 	}
 	for _, sc := range scs {
 		if err := checkTargetLoopback(sc.Target, o.allowRemote); err != nil {
@@ -175,6 +189,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		defer stopMetrics()
+	}
+	if o.clusterFlags.coordinated() {
+		cl, err := o.startCluster(ctx, scs, log, stderr)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		o.cluster = cl
 	}
 
 	failed := false

@@ -121,4 +121,3 @@ func TestWorkersShareOnePlanAndOnePublisher(t *testing.T) {
 		})
 	}
 }
-
