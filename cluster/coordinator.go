@@ -166,6 +166,9 @@ func (c *Coordinator) accept() {
 // makes it a member, or refuses it with an error message naming why.
 // Nothing a joining worker does disturbs the members.
 func (c *Coordinator) join(conn net.Conn) {
+	// Until it is a member (which Close ends by itself), Close ends it here.
+	stop := context.AfterFunc(c.ctx, func() { conn.Close() })
+	defer stop()
 	p := newPeer(conn)
 	addr := conn.RemoteAddr().String()
 	_ = conn.SetReadDeadline(time.Now().Add(helloTimeout))

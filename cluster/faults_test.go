@@ -219,3 +219,30 @@ func TestWorkerRunErrorFailsTheTransport(t *testing.T) {
 		t.Fatalf("joined after a failed transport: %v, want both", got)
 	}
 }
+
+// TestWorkerLostWhileOpening: with allow_partial, a worker lost before it
+// opened its connections is left out and the others run the plan.
+func TestWorkerLostWhileOpening(t *testing.T) {
+	_, base := servertest.Start(t, servers.Config{})
+	c := startCoordinator(t, cluster.Options{Workers: 3, AllowPartial: true})
+	startWorker(t, c, 0, nil)
+	startWorker(t, c, 2, nil)
+	d := &cuttableDial{}
+	startWorker(t, c, 1, func(o *cluster.WorkerOptions) {
+		o.Dial = d.dial
+		o.Run = func(ctx context.Context, _ loadgen.Config, _ *slog.Logger) (*results.TransportResult, error) {
+			d.cut()
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+	})
+	awaitWorkers(t, c)
+	out, err := runJob(t, c, fanoutJob(base, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.Merged
+	if !slices.Equal(m.MissingWorkers, []int{1}) || m.Counters.ConnReady != 20 || m.Counters.Sent != 50 || m.Counters.Received != 20*50 {
+		t.Fatalf("missing %v, %d ready, %d sent, %d received; want workers 0 and 2 complete", m.MissingWorkers, m.Counters.ConnReady, m.Counters.Sent, m.Counters.Received)
+	}
+}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pushbench/pushbench/loadgen"
 	"github.com/pushbench/pushbench/results"
@@ -81,7 +82,11 @@ func (j *jobState) refuseResult(m *member, r *Result, count int) string {
 	case r.Result.Transport != j.transport:
 		return fmt.Sprintf("worker %d: result for transport %q refused: the job is %s", m.index, r.Result.Transport, j.transport)
 	case len(r.Result.Workers) != 1 || r.Result.Workers[0].Slice() != (results.Worker{Index: m.index, Count: count}):
-		return fmt.Sprintf("worker %d: %s result refused: labelled workers %v, want worker %d of %d alone", m.index, j.transport, r.Result.Workers, m.index, count)
+		var labels []string
+		for _, w := range r.Result.Workers {
+			labels = append(labels, fmt.Sprintf("%d/%d", w.Index, w.Count))
+		}
+		return fmt.Sprintf("worker %d: %s result refused: labelled worker(s) [%s], want %d/%d alone", m.index, j.transport, strings.Join(labels, " "), m.index, count)
 	}
 	return ""
 }

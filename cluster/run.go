@@ -270,7 +270,9 @@ func (c *Coordinator) settle(ctx context.Context, j *jobState, waitErr error, la
 		for _, f := range faults {
 			c.opts.Log.Warn("going on without a worker (allow_partial)", "worker", f.Index, "phase", f.Phase, "why", f.Reason)
 		}
-		c.abort(j, late, slow)
+		if len(slow) > 0 { // the lost ones are gone already
+			c.abort(j, late, slow)
+		}
 	}
 	c.mu.Lock()
 	left := len(j.active())

@@ -195,7 +195,14 @@ func (w *workerSession) serve(ctx context.Context) error {
 	readErr := make(chan error, 1)
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
-	defer func() { close(quit); w.p.conn.Close(); wg.Wait() }()
+	var cur *workerJob
+	defer func() {
+		// The connection first: a job blocked sending ends at once.
+		close(quit)
+		w.p.conn.Close()
+		cur.stop()
+		wg.Wait()
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -217,8 +224,6 @@ func (w *workerSession) serve(ctx context.Context) error {
 			}
 		}
 	}()
-	var cur *workerJob
-	defer func() { cur.stop() }()
 	for {
 		select {
 		case msg := <-inbox:

@@ -226,8 +226,12 @@ func workerLines(t *results.TransportResult) []string {
 	if !coordinated {
 		return lines
 	}
-	line := fmt.Sprintf("%s: %d workers; clock offsets to the coordinator %s to %s, uncertainty at most ±%s, drift at most %s",
-		t.Transport, len(t.Workers), signedDuration(lo), signedDuration(hi), results.FormatDuration(unc), results.FormatDuration(drift))
+	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Nanosecond) } // below the measurement's noise
+	line := fmt.Sprintf("%s: %d workers; clock offsets to the coordinator %s to %s, uncertainty at most ±%s",
+		t.Transport, len(t.Workers), signedDuration(r(lo)), signedDuration(r(hi)), results.FormatDuration(r(unc)))
+	if drift > 0 { // 0: not measured again (an interrupted run)
+		line += ", drift at most " + results.FormatDuration(r(drift))
+	}
 	// Fan-out latency spans two workers' clocks: the publisher's stamp and
 	// the receiver's arrival; echo times a round trip on one clock.
 	bound := 2*unc + drift
