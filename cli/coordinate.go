@@ -24,9 +24,9 @@ func runCoordinate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return runOrCoordinate(ctx, "coordinate", args, stdout, stderr)
 }
 
-// WorkersDir is the directory of a coordinated run's result directory that
-// holds each worker's own result, worker-N.json.
-const WorkersDir = "workers"
+// workersDir is the directory inside a coordinated run's result directory
+// that holds each worker's own result, worker-N.json.
+const workersDir = "workers"
 
 // clusterRun is a coordinated run in progress: the coordinator, its local
 // worker processes (--procs), and each worker's own result of every
@@ -139,7 +139,7 @@ func (cl *clusterRun) writeWorkerFiles(dir string, run *results.Run) error {
 	if len(byWorker) == 0 {
 		return nil
 	}
-	wdir := filepath.Join(dir, WorkersDir)
+	wdir := filepath.Join(dir, workersDir)
 	if err := os.MkdirAll(wdir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", wdir, err)
 	}

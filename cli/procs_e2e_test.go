@@ -48,7 +48,7 @@ func TestE2ERunProcs(t *testing.T) {
 	}
 	var parts []*results.Run
 	for i := range 3 {
-		p, err := results.ReadRun(filepath.Join(dirs[0], WorkersDir, "worker-"+strconv.Itoa(i)+".json"))
+		p, err := results.ReadRun(filepath.Join(dirs[0], workersDir, "worker-"+strconv.Itoa(i)+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,9 +79,6 @@ func TestE2ERunProcs(t *testing.T) {
 // result missing that worker.
 func TestE2ERunProcsWorkerKilled(t *testing.T) {
 	bin := buildBinary(t)
-	if testing.Short() {
-		t.Skip("slow")
-	}
 	for _, partial := range []bool{false, true} {
 		t.Run("allow_partial="+strconv.FormatBool(partial), func(t *testing.T) {
 			dir := t.TempDir()
@@ -112,7 +109,7 @@ func TestE2ERunProcsWorkerKilled(t *testing.T) {
 			if !tr.Partial || len(tr.MissingWorkers) != 1 || tr.MissingWorkers[0] != 1 || tr.Counters.ConnReady != 40 {
 				t.Fatalf("partial %v, missing %v, %d ready; want worker 1's 20 connections missing", tr.Partial, tr.MissingWorkers, tr.Counters.ConnReady)
 			}
-			if _, err := os.Stat(filepath.Join(dirs[0], WorkersDir, "worker-1.json")); !os.IsNotExist(err) {
+			if _, err := os.Stat(filepath.Join(dirs[0], workersDir, "worker-1.json")); !os.IsNotExist(err) {
 				t.Fatalf("worker-1.json of the killed worker: %v", err)
 			}
 		})
