@@ -90,7 +90,7 @@ publish: build
 		./$(BIN) publish -o results "$$@" $$(ls -d $(PUBLISH_RUNS)/*/)
 
 ## fuzz: a short fuzzing pass over every fuzz target (wire codecs, client
-## parsers, the scenario loader), FUZZTIME each, after its checked-in seed
+## parsers, the scenario loader, the coordinator-worker protocol), FUZZTIME each, after its checked-in seed
 ## corpus (testdata/fuzz/FuzzXxx/). Targets are found in the *_test.go files,
 ## so a new fuzzer is fuzzed without editing this list. A crash is written to
 ## testdata/fuzz/ of its package: commit it with the fix as a regression seed.

@@ -24,6 +24,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the reference push servers", runServe},
 		{"run", "load-test push transports (from flags or scenario files) and report latency, throughput and loss", runRun},
+		{"coordinate", "run scenarios on workers started elsewhere (pushbench worker), one plan, one merged result", runCoordinate},
+		{"worker", "one worker of a coordinated run: joins a coordinator and runs its share of the load", runWorker},
 		{"validate", "check scenario files without running load", runValidate},
 		{"report", "re-render saved results as tables (text, markdown, csv, json)", runReport},
 		{"merge", "merge results of several load-generator workers exactly", runMerge},
@@ -33,6 +35,16 @@ func commands() []command {
 		{"version", "print pushbench's version, commit and Go version", runVersion},
 	}
 }
+
+// exitError is an error with its own exit code (pushbench worker exits 2
+// on any error).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
 
 // usageError marks bad command-line input: it exits 2, like flag errors.
 type usageError struct{ err error }
@@ -44,7 +56,7 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "pushbench benchmarks server push transports: chunked HTTP streaming, SSE, WebSocket and Socket.IO.\n\n")
 	fmt.Fprintf(w, "Usage:\n  pushbench <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\n")
 	writeExamples(w, []example{
@@ -84,12 +96,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(ctx, args[1:], stdout, stderr)
 		var ue usageError
+		var ee exitError
 		switch {
 		case err == nil:
 			return 0
 		case errors.Is(err, errHelp):
 			return 0
 		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "pushbench %s: %v\n", c.name, err)
+			return 2
+		case errors.As(err, &ee):
+			fmt.Fprintf(stderr, "pushbench %s: %v\n", c.name, err)
+			return ee.code
+		case isWorkerFault(err):
+			// A coordinated run lost a worker it could not go on without.
 			fmt.Fprintf(stderr, "pushbench %s: %v\n", c.name, err)
 			return 2
 		case errors.Is(err, errFailed):

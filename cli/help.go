@@ -31,6 +31,18 @@ func commandExamples(name string) []example {
 			{"a server that pushes on its own: count, gaps, and latency and loss from its own fields", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/feed --timestamp t:ms --seq n"},
 			{"fan-out through a chat relay that wraps what it is sent", "pushbench run --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/chat --publish ws://127.0.0.1:3000/chat --publish-body '{\"text\":\"{{marker}}\"}'"},
 			{"a Socket.IO app's own event, namespace and auth", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports socketio --sio-namespace /clock --sio-event time --sio-auth '{\"token\":\"x\"}'"},
+			{"30,000 connections split over 3 local worker processes: one plan, one publisher, one merged result (results/runs/<time>-run/workers/ keeps each worker's own)", "pushbench run --procs 3 --transports ws --connections 30000 --ramp 5000"},
+			{"this process coordinates workers on other machines (each: pushbench worker --coordinator THIS-HOST:7000 --index I --allow-remote)", "pushbench run --workers 3 --listen :7000 --allow-remote --target http://10.0.0.5:8080 --transports ws"},
+		}
+	case "coordinate":
+		return []example{
+			{"coordinate 3 workers started elsewhere, on loopback (each: pushbench worker --coordinator 127.0.0.1:7000 --index 0, 1, 2)", "pushbench coordinate --workers 3 --listen 127.0.0.1:7000 scenarios/bench.yaml"},
+			{"across machines, against a server the scenario does not name (--target replaces target.url)", "pushbench coordinate --workers 3 --listen :7000 --allow-remote --target http://10.0.0.5:8080 --out /results scenario.yaml"},
+		}
+	case "worker":
+		return []example{
+			{"worker 0 of a coordinated run on this machine", "pushbench worker --coordinator 127.0.0.1:7000 --index 0"},
+			{"in a Kubernetes Indexed Job: the index comes from $JOB_COMPLETION_INDEX; the target is another pod", "pushbench worker --coordinator pushbench-coordinator:7000 --allow-remote"},
 		}
 	case "probe":
 		return []example{

@@ -56,6 +56,9 @@ type runOptions struct {
 
 	metricsAddr string           // --metrics-addr: serve live Prometheus metrics there
 	metrics     *loadgen.Metrics // the live view, set while --metrics-addr serves
+
+	clusterFlags             // --procs, --workers, --listen (cluster_flags.go)
+	cluster      *clusterRun // set while a coordinated run's workers are joined
 }
 
 // workloadFlags may not be combined with scenario files: the file says it all.
@@ -64,8 +67,15 @@ var workloadFlags = []string{"target", "servers", "url", "publish", "transports"
 	"header", "publish-event", "echo-event", "max-message", "chunked-framing", "sse-event", "sio-event", "sio-namespace", "sio-auth", "find-max"}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := runOptions{urls: transportURLsFlag{}, command: append([]string{"pushbench", "run"}, args...)}
-	fs := newFlagSet("run", "[flags] [SCENARIO.yaml ...]", stdout)
+	return runOrCoordinate(ctx, "run", args, stdout, stderr)
+}
+
+// runOrCoordinate is pushbench run, or pushbench coordinate (cmd): the same
+// flags, the latter a coordinator of workers started elsewhere.
+func runOrCoordinate(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	o := runOptions{urls: transportURLsFlag{}, command: append([]string{"pushbench", cmd}, args...)}
+	o.coordinate = cmd == "coordinate"
+	fs := newFlagSet(cmd, "[flags] [SCENARIO.yaml ...]", stdout)
 	fs.Var(&o.target, "target", "server base `URL` (http://host:port), or builtin (the default) to start fresh reference servers per transport as child processes; repeat it (or separate with commas) for several servers of one service: connections spread over them and every message is published to each")
 	fs.IntVar(&o.servers, "servers", 0, "with --target builtin: how many reference server processes each transport's run starts, connections spread over them (default 1)")
 	fs.Var(o.urls, "url", "`TRANSPORT=URL` for a server whose paths differ from pushbench's (/chunked, /sse, /ws, /socket.io/) (repeatable; the same transport again for another server)")
@@ -105,6 +115,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost); scenarios say target.allow_remote: true")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics (GET /metrics) and pprof (/debug/pprof/) on this loopback address during the run, e.g. 127.0.0.1:9100 (default off; non-loopback needs --allow-remote, and then serves /metrics only)")
+	o.clusterFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -137,7 +148,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	} else {
 		var set []string
 		fs.Visit(func(f *flag.Flag) {
-			if slices.Contains(workloadFlags, f.Name) {
+			if slices.Contains(workloadFlags, f.Name) && !(o.coordinate && f.Name == "target") {
 				set = append(set, "--"+f.Name)
 			}
 		})
@@ -151,6 +162,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			scs = append(scs, sc)
 		}
+	}
+	if err := o.clusterFlags.check(fs, scs, worker, o.target, o.allowRemote); err != nil {
+		return usageError{err}
 	}
 	for _, sc := range scs {
 		if err := checkTargetLoopback(sc.Target, o.allowRemote); err != nil {
@@ -177,6 +191,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		defer stopMetrics()
+	}
+	if o.clusterFlags.coordinated() {
+		cl, err := o.startCluster(ctx, scs, log, stderr)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		o.cluster = cl
 	}
 
 	failed := false

@@ -47,7 +47,10 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 			fmt.Fprintf(stderr, "pushbench run: %sinterrupted: skipped %v\n", where, full.Transports[i:])
 			break
 		}
-		tr, err := runTransport(ctx, full, name, worker, log, stderr, o.quiet, o.metrics)
+		tr, err := runTransport(ctx, full, name, worker, log, stderr, o.quiet, o.metrics, o.cluster)
+		if isWorkerFault(err) {
+			return false, err // a coordinated run without a worker it needs: stop, exit 2
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintf(stderr, "pushbench run: %s%s: interrupted before it began: %v\n", where, name, err)
@@ -95,6 +98,9 @@ func (o *runOptions) runScenario(ctx context.Context, sc *scenarios.Scenario, re
 		if err := report.WriteRunDir(dir, run); err != nil {
 			return false, err
 		}
+		if err := o.cluster.writeWorkerFiles(dir, run); err != nil {
+			return false, err
+		}
 		fmt.Fprintf(stdout, "results: %s\n", dir)
 	}
 	if ctx.Err() != nil {
@@ -126,7 +132,7 @@ func printVerdicts(w io.Writer, verdicts []scenarios.Verdict) bool {
 
 // runTransport runs the scenario against one transport, starting and stopping
 // the builtin servers around it when the target is builtin.
-func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool, metrics *loadgen.Metrics) (*results.TransportResult, error) {
+func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name, worker results.Worker, log *slog.Logger, stderr io.Writer, quiet bool, metrics *loadgen.Metrics, cl *clusterRun) (*results.TransportResult, error) {
 	faultEnv, adminToken, err := builtinFaultEnv(sc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -184,6 +190,13 @@ func runTransport(ctx context.Context, sc scenarios.Scenario, name clients.Name,
 	cfg = withServers(cfg, sc.Target, servers, urls, publish)
 	if sc.FindMax != nil {
 		return findMax(ctx, sc, cfg, log, stderr)
+	}
+	if cl != nil {
+		// The workers run the load; this process starts the target,
+		// merges and judges, as a single-process run would.
+		res, err := cl.runTransport(ctx, sc, cfg, log)
+		metrics.Finish(string(name), res)
+		return res, err
 	}
 	log.Info("running", "scenario", sc.Name, "transport", name, "url", url, "servers", len(urls), "pattern", sc.Pattern, "connections", sc.Connections)
 	res, err := loadgen.Run(ctx, cfg, log)

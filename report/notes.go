@@ -38,6 +38,7 @@ func ErrorLines(run *results.Run) []string {
 			lines = append(lines, fmt.Sprintf("%s: interrupted after %s of the %s measured window; counts and rates cover what ran, messages not yet due are not counted lost",
 				t.Transport, time.Duration(t.Window).Round(time.Millisecond), time.Duration(t.Workload.Duration)))
 		}
+		lines = append(lines, workerLines(t)...)
 		if t.LatencyClock == results.ClockServer {
 			lines = append(lines, t.Transport+": latency is from each message's own timestamp, on the server's clock: valid only as far as the server's and this machine's clocks agree (same host, or synchronised)")
 		}
@@ -188,4 +189,63 @@ func ResourceLine(t *results.TransportResult) string {
 		line += fmt.Sprintf("%d deliveries in the window; ", tot.Deliveries)
 	}
 	return line + strings.Join(sides, "; ")
+}
+
+// workerLines say, for a coordinated run, which workers are missing from a
+// partial result, and how the workers' clocks stood to the coordinator's:
+// offsets, their uncertainty and drift, and the bound they put on latency
+// when it is not negligible next to it (more than a tenth of the p50).
+func workerLines(t *results.TransportResult) []string {
+	var lines []string
+	if t.Partial {
+		reported := len(t.Workers)
+		count := reported + len(t.MissingWorkers)
+		if reported > 0 {
+			count = t.Workers[0].Count
+		}
+		lines = append(lines, fmt.Sprintf("%s: PARTIAL result: worker(s) %v of %d missing (lost or not ready; workers.allow_partial): their connections and messages are not counted, so the figures describe the %d workers that reported, not the whole scenario",
+			t.Transport, t.MissingWorkers, count, reported))
+	}
+	var lo, hi, unc, drift time.Duration
+	coordinated := false
+	for _, w := range t.Workers {
+		if w.Host == "" {
+			continue
+		}
+		off := time.Duration(w.ClockOffset)
+		if !coordinated || off < lo {
+			lo = off
+		}
+		if !coordinated || off > hi {
+			hi = off
+		}
+		unc = max(unc, time.Duration(w.ClockUncertainty))
+		drift = max(drift, time.Duration(w.ClockDrift).Abs())
+		coordinated = true
+	}
+	if !coordinated {
+		return lines
+	}
+	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Nanosecond) } // below the measurement's noise
+	line := fmt.Sprintf("%s: %d workers; clock offsets to the coordinator %s to %s, uncertainty at most ±%s",
+		t.Transport, len(t.Workers), signedDuration(r(lo)), signedDuration(r(hi)), results.FormatDuration(r(unc)))
+	if drift > 0 { // 0: not measured again (an interrupted run)
+		line += ", drift at most " + results.FormatDuration(r(drift))
+	}
+	// Fan-out latency spans two workers' clocks: the publisher's stamp and
+	// the receiver's arrival; echo times a round trip on one clock.
+	bound := 2*unc + drift
+	if p50 := t.Hist(results.HistLatency).Quantile(0.5); t.Workload.Pattern != "echo" && p50 > 0 && 10*bound > p50 {
+		line += fmt.Sprintf("; latency is exact only to ±%s (clock uncertainty and drift), not negligible next to its p50 %s",
+			results.FormatDuration(bound), results.FormatDuration(p50))
+	}
+	return append(lines, line)
+}
+
+// signedDuration formats a duration that may be negative.
+func signedDuration(d time.Duration) string {
+	if d < 0 {
+		return "-" + results.FormatDuration(-d)
+	}
+	return "+" + results.FormatDuration(d)
 }

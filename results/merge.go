@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrIncompatible reports results that measure different things and so must not
@@ -33,7 +34,7 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 	}
 	first := runs[0]
 	out := &Run{Schema: SchemaVersion, Name: first.Name, Started: first.Started, Scenario: first.Scenario, Env: first.Env}
-	seen := map[Worker]int{}
+	seen := map[Worker]int{} // by slice: the same share is one worker, whoever ran it
 	for i, r := range runs {
 		if !SameScenario(first, r) {
 			return nil, fmt.Errorf("merge: result %d (%s) ran a different scenario than result 1 (%s): %w", i+1, r.Name, first.Name, ErrIncompatible)
@@ -43,10 +44,10 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 		}
 		for _, t := range r.Transports {
 			for _, w := range t.Workers {
-				if j, dup := seen[w]; dup && j != i {
+				if j, dup := seen[w.Slice()]; dup && j != i {
 					return nil, fmt.Errorf("merge: %s worker %d/%d appears in results %d and %d", t.Transport, w.Index, w.Count, j+1, i+1)
 				}
-				seen[w] = i
+				seen[w.Slice()] = i
 			}
 		}
 	}
@@ -86,6 +87,7 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		Histograms: map[string]*Histogram{},
 		Errors:     map[string]*ErrorClass{},
 	}
+	var window Duration
 	for _, p := range parts {
 		if p.Transport != first.Transport || p.Workload.Pattern != first.Workload.Pattern ||
 			p.Workload.Rate != first.Workload.Rate || p.Workload.PayloadBytes != first.Workload.PayloadBytes ||
@@ -97,6 +99,18 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		out.Resources = append(out.Resources, p.Resources...)
 		out.Events = append(out.Events, p.Events...)
 		out.Baseline = append(out.Baseline, p.Baseline...)
+		// Workers of one plan stop together: an interrupted merge's rates
+		// are over the longest window that ran.
+		if p.Interrupted {
+			out.Interrupted = true
+			window = max(window, p.Window)
+		} else {
+			window = max(window, p.Workload.Duration)
+		}
+		if p.Partial {
+			out.Partial = true
+			out.MissingWorkers = mergeMissing(out.MissingWorkers, p.MissingWorkers)
+		}
 		if p.LatencyClock != ClockGenerator {
 			out.LatencyClock = p.LatencyClock
 		}
@@ -120,7 +134,22 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 			out.Errors[class].Count += e.Count
 		}
 	}
+	if out.Interrupted {
+		out.Window = window
+	}
 	return out, nil
+}
+
+// mergeMissing is the sorted union of two lists of missing worker indexes.
+func mergeMissing(a, b []int) []int {
+	out := slices.Clone(a)
+	for _, i := range b {
+		if !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (c *Counters) add(o Counters) {

@@ -196,8 +196,8 @@ func TestMergeRuns(t *testing.T) {
 		parts     []*TransportResult
 		workers   []Worker
 	}{
-		{"ws", []*TransportResult{a.Transports[0], b.Transports[0], c.Transports[0]}, []Worker{{0, 3}, {1, 3}, {2, 3}}},
-		{"sse", []*TransportResult{a.Transports[1], c.Transports[1]}, []Worker{{0, 3}, {2, 3}}},
+		{"ws", []*TransportResult{a.Transports[0], b.Transports[0], c.Transports[0]}, []Worker{{Index: 0, Count: 3}, {Index: 1, Count: 3}, {Index: 2, Count: 3}}},
+		{"sse", []*TransportResult{a.Transports[1], c.Transports[1]}, []Worker{{Index: 0, Count: 3}, {Index: 2, Count: 3}}},
 	}
 	if len(m.Transports) != len(tests) {
 		t.Fatalf("%d transports, want %d", len(m.Transports), len(tests))
@@ -222,5 +222,37 @@ func TestMergeRuns(t *testing.T) {
 	}
 	if _, err := MergeRuns(a, b, a); err == nil || !strings.Contains(err.Error(), "worker 0/3 appears in results 1 and 3") {
 		t.Fatalf("a worker merged twice: %v", err)
+	}
+}
+
+// TestMergeCoordinatedWorkers: a worker is its slice whoever ran it, so the
+// same index from two hosts is still counted twice and refused; partial
+// parts make a partial merge missing every worker either part missed.
+func TestMergeCoordinatedWorkers(t *testing.T) {
+	a := latencyResult("ws", 0, time.Millisecond)
+	a.Workers[0].Host, a.Workers[0].ClockOffset = "a", Duration(time.Second)
+	b := latencyResult("ws", 0, time.Millisecond)
+	b.Workers[0].Host = "b"
+	if _, err := MergeRuns(runOf("s", `{}`, a), runOf("s", `{}`, b)); err == nil || !strings.Contains(err.Error(), "worker 0/2 appears in results 1 and 2") {
+		t.Fatalf("one slice from two hosts merged: %v", err)
+	}
+	b.Workers[0].Index = 1
+	a.Partial, a.MissingWorkers = true, []int{3}
+	b.Partial, b.MissingWorkers = true, []int{2, 3}
+	m, err := MergeTransport(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Partial || !reflect.DeepEqual(m.MissingWorkers, []int{2, 3}) || m.Workers[0].Host != "a" || m.Workers[0].ClockOffset != Duration(time.Second) {
+		t.Fatalf("merged partial %v missing %v workers %+v", m.Partial, m.MissingWorkers, m.Workers)
+	}
+	if m.Interrupted || m.Window != 0 {
+		t.Fatalf("merge of whole runs: interrupted %v, window %s", m.Interrupted, time.Duration(m.Window))
+	}
+	// Workers of one plan interrupted together: rates over the longest window.
+	a.Interrupted, a.Window = true, Duration(3*time.Second)
+	b.Interrupted, b.Window = true, Duration(2*time.Second)
+	if m, err = MergeTransport(a, b); err != nil || !m.Interrupted || m.Window != Duration(3*time.Second) {
+		t.Fatalf("interrupted merge: %v, interrupted %v, window %s", err, m.Interrupted, time.Duration(m.Window))
 	}
 }

@@ -101,11 +101,30 @@ type Event struct {
 }
 
 // Worker says which slice of a distributed run a result covers. A single-process
-// run is worker 0 of 1.
+// run is worker 0 of 1. In a coordinated run (pushbench run --procs,
+// coordinate/worker) the coordinator also records which process the worker
+// was and how its clock stood to the coordinator's, since every wall-clock
+// instant of the run (the plan's start, the publisher's timestamps) was read
+// on the coordinator's clock through that offset.
 type Worker struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
+	// Host and PID name the worker's process, so a fault can be traced.
+	Host string `json:"host,omitempty"`
+	PID  int    `json:"pid,omitempty"`
+	// ClockOffset is the coordinator's clock minus the worker's, as the
+	// best of several NTP-style round trips estimated it before the
+	// transport ran; ClockUncertainty bounds its error (half that round
+	// trip). ClockDrift is how far the offset moved by the end of the
+	// transport (the estimate after, minus the one used).
+	ClockOffset      Duration `json:"clock_offset,omitempty"`
+	ClockUncertainty Duration `json:"clock_uncertainty,omitempty"`
+	ClockDrift       Duration `json:"clock_drift,omitempty"`
 }
+
+// Slice is the worker's index and count alone: what identifies its share
+// of the run, whoever ran it.
+func (w Worker) Slice() Worker { return Worker{Index: w.Index, Count: w.Count} }
 
 // TransportResult is everything one load generator measured for one transport.
 // Every field merges exactly across workers: counters add, histograms merge,
@@ -133,6 +152,12 @@ type TransportResult struct {
 	// FindMax is the saturation search that produced this result, whose
 	// figures are then those of its highest passing step (find_max.go).
 	FindMax *FindMax `json:"find_max,omitempty"`
+	// Partial marks a coordinated run merged without some of its workers
+	// (workers.allow_partial): MissingWorkers are their indexes. Their
+	// connections and what they received are not in the counts at all, so
+	// the figures describe the workers that reported, not the scenario.
+	Partial        bool  `json:"partial,omitempty"`
+	MissingWorkers []int `json:"missing_workers,omitempty"`
 }
 
 // Counters are the plain counts of a run. Expected = Received(unique) + Lost for

@@ -31,6 +31,9 @@ type Scenario struct {
 	// FindMax, when set, searches each transport's highest sustained rate
 	// instead of running the workload's rate once (find_max.go).
 	FindMax *FindMax `yaml:"find_max" json:"find_max,omitempty"`
+	// Workers, when set, splits the run over coordinated worker processes
+	// (workers.go).
+	Workers Workers `yaml:"workers" json:"workers,omitzero"`
 
 	// File is where the scenario was loaded from ("" for one built from flags).
 	File string `yaml:"-" json:"file,omitempty"`
@@ -210,6 +213,9 @@ func (s *Scenario) validate(file *ast.File) error {
 		}
 	}
 	if err := s.validateFindMax(full, at); err != nil {
+		return err
+	}
+	if err := s.validateWorkers(at); err != nil {
 		return err
 	}
 	return s.validateFaults(full, at)

@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pushbench/pushbench/results"
+)
+
+// TestE2ERunProcs: pushbench run --procs 3 splits the connections over three
+// worker processes with one publisher and writes one run directory: the
+// merged result, and each worker's own in workers/worker-N.json, which
+// merge back into the same result.
+func TestE2ERunProcs(t *testing.T) {
+	bin := buildBinary(t)
+	out := t.TempDir()
+	stdout, stderr, code := runBinary(t, bin, "run", "--procs", "3", "--transports", "ws,sse", "--connections", "60", "--rate", "20",
+		"--warmup", "200ms", "--duration", "1s", "--name", "procs", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"[worker 0] ", "[worker 2] ", `role=publishes`, `role="receives only"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(stdout, "ws: 3 workers; clock offsets to the coordinator") {
+		t.Errorf("stdout lacks the workers' clock line:\n%s", stdout)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-procs"))
+	if len(dirs) != 1 {
+		t.Fatalf("result directories %v, want one", dirs)
+	}
+	run, err := results.ReadRun(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []*results.Run
+	for i := range 3 {
+		p, err := results.ReadRun(filepath.Join(dirs[0], workersDir, "worker-"+strconv.Itoa(i)+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	remerged, err := results.MergeRuns(parts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, tr := range run.Transports {
+		c := tr.Counters
+		if c.ConnReady != 60 || c.Sent != 20 || c.Received != 60*20 || c.Lost != 0 || tr.Partial {
+			t.Errorf("%s: %d ready, %d sent, %d received, %d lost, partial %v; want 60, 20 (one publisher), 1200, 0",
+				tr.Transport, c.ConnReady, c.Sent, c.Received, c.Lost, tr.Partial)
+		}
+		if len(tr.Workers) != 3 || tr.Workers[2].PID == 0 || tr.Workers[2].Host == "" {
+			t.Errorf("%s: workers %+v", tr.Transport, tr.Workers)
+		}
+		if rt := remerged.Transports[k]; rt.Counters != c || !rt.Hist(results.HistLatency).Equal(tr.Hist(results.HistLatency)) {
+			t.Errorf("%s: the worker files merge to %+v, result.json says %+v", tr.Transport, rt.Counters, c)
+		}
+	}
+}
+
+// TestE2ERunProcsWorkerKilled: a worker process killed (SIGKILL) in the
+// measured window fails the run with exit 2, naming the worker and the
+// phase; with workers.allow_partial the run completes with a partial
+// result missing that worker.
+func TestE2ERunProcsWorkerKilled(t *testing.T) {
+	bin := buildBinary(t)
+	for _, partial := range []bool{false, true} {
+		t.Run("allow_partial="+strconv.FormatBool(partial), func(t *testing.T) {
+			dir := t.TempDir()
+			scenario := filepath.Join(dir, "kill.yaml")
+			yaml := "name: kill\ntransports: [ws]\nconnections: 60\nrate: 20/s\nwarmup: 200ms\nduration: 4s\nworkers:\n  procs: 3\n  allow_partial: " + strconv.FormatBool(partial) + "\n"
+			if err := os.WriteFile(scenario, []byte(yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, code := runKillingWorker(t, bin, 1, "run", "--out", dir, scenario)
+			if !partial {
+				if code != 2 || !regexp.MustCompile(`pushbench run: worker 1 \(host [^,]+, pid \d+, 127\.0\.0\.1:\d+\) running ws: `).MatchString(stderr) {
+					t.Fatalf("exit %d, want 2 naming worker 1 and its phase\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+				}
+				return
+			}
+			if code != 0 || !strings.Contains(stdout, "ws: PARTIAL result: worker(s) [1] of 3 missing") {
+				t.Fatalf("exit %d, want 0 and a partial result\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			dirs, _ := filepath.Glob(filepath.Join(dir, "*-kill"))
+			if len(dirs) != 1 {
+				t.Fatalf("result directories %v", dirs)
+			}
+			run, err := results.ReadRun(dirs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := run.Transports[0]
+			if !tr.Partial || len(tr.MissingWorkers) != 1 || tr.MissingWorkers[0] != 1 || tr.Counters.ConnReady != 40 {
+				t.Fatalf("partial %v, missing %v, %d ready; want worker 1's 20 connections missing", tr.Partial, tr.MissingWorkers, tr.Counters.ConnReady)
+			}
+			if _, err := os.Stat(filepath.Join(dirs[0], workersDir, "worker-1.json")); !os.IsNotExist(err) {
+				t.Fatalf("worker-1.json of the killed worker: %v", err)
+			}
+		})
+	}
+}
+
+// runKillingWorker runs pushbench with args and SIGKILLs local worker
+// victim a second into the plan (its pid from the coordinator's log).
+func runKillingWorker(t *testing.T, bin string, victim int, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout = &o
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pids := regexp.MustCompile(`msg="local workers started".* pids="?\[([0-9 ]+)\]`)
+	var pid int
+	scanner := bufio.NewScanner(pipe)
+	for scanner.Scan() {
+		line := scanner.Text()
+		e.WriteString(line + "\n")
+		if m := pids.FindStringSubmatch(line); m != nil {
+			fields := strings.Fields(m[1])
+			pid, _ = strconv.Atoi(fields[victim])
+		}
+		if strings.Contains(line, `msg="plan sent"`) && pid > 0 {
+			time.Sleep(time.Second)
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatalf("kill worker %d (pid %d): %v", victim, pid, err)
+			}
+			pid = 0
+		}
+	}
+	_, _ = io.Copy(&e, pipe)
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
