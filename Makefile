@@ -6,7 +6,7 @@ BIN      := bin/pushbench
 # change the workload; `pushbench run --help` lists the flag equivalents.
 BENCH_SCENARIO ?= scenarios/bench.yaml
 
-.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits fuzz clean compare-peers image
+.PHONY: build test test-short vet fmt-check bench publish smoke faults soak limits 45k fuzz clean compare-peers image
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) .
@@ -56,6 +56,12 @@ soak: build
 ## server and generator memory per connection (a few minutes; not in CI).
 limits: build
 	./$(BIN) run --quiet scenarios/limits.yaml scenarios/limits-polling.yaml
+
+## 45k: 45,000 WebSocket subscribers, more than one process may hold here: three
+## reference server processes and three coordinated worker processes with one
+## publisher (scenarios/45k.yaml); about a minute.
+45k: build
+	./$(BIN) run scenarios/45k.yaml
 
 ## compare-peers: the same WebSocket and Socket.IO echo workloads (500 clients x
 ## 100 sends at 10/s) under pushbench, Artillery (pinned by peers/package-lock.json)

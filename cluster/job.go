@@ -18,16 +18,26 @@ import (
 // only its share of the connections; see the package doc of cli's
 // coordinated run).
 type Job struct {
-	ID           int               `json:"id"`
-	Scenario     string            `json:"scenario"`
-	Transport    clients.Name      `json:"transport"`
-	Workload     workload.Workload `json:"workload"`
-	URL          string            `json:"url"`
-	PublishURL   string            `json:"publish_url,omitempty"`
-	Body         string            `json:"body,omitempty"`
-	PublishEvent string            `json:"publish_event,omitempty"`
-	Receive      clients.Receive   `json:"receive"`
-	Payload      loadgen.Payload   `json:"payload"`
+	ID         int               `json:"id"`
+	Scenario   string            `json:"scenario"`
+	Transport  clients.Name      `json:"transport"`
+	Workload   workload.Workload `json:"workload"`
+	URL        string            `json:"url"`
+	PublishURL string            `json:"publish_url,omitempty"`
+	// Targets and PublishTargets are several servers of one service
+	// (loadgen.Config.URLs, PublishURLs): connection k of the run dials
+	// Targets[k % len], and the publisher publishes to each.
+	Targets        []string `json:"targets,omitempty"`
+	PublishTargets []string `json:"publish_targets,omitempty"`
+	// SourceAddrs and PortsPerSourceAddr are loadgen's: the local addresses
+	// connections leave from (empty: chosen by each worker from the run's
+	// whole connection count, the same on every worker of one machine).
+	SourceAddrs        []string        `json:"source_addrs,omitempty"`
+	PortsPerSourceAddr int             `json:"ports_per_source_addr,omitempty"`
+	Body               string          `json:"body,omitempty"`
+	PublishEvent       string          `json:"publish_event,omitempty"`
+	Receive            clients.Receive `json:"receive"`
+	Payload            loadgen.Payload `json:"payload"`
 
 	Worker      results.Worker `json:"worker"`
 	NoPublish   bool           `json:"no_publish,omitempty"`
@@ -38,15 +48,19 @@ type Job struct {
 // its loadgen.Config (the same fields a single-process run would use).
 func JobFromConfig(scenario string, cfg loadgen.Config) Job {
 	return Job{
-		Scenario:     scenario,
-		Transport:    cfg.Transport,
-		Workload:     cfg.Workload.WithDefaults(), // every value set: a zero rate does not decode
-		URL:          cfg.URL,
-		PublishURL:   cfg.PublishURL,
-		Body:         cfg.Body,
-		PublishEvent: cfg.PublishEvent,
-		Receive:      cfg.Receive,
-		Payload:      cfg.Payload,
+		Scenario:           scenario,
+		Transport:          cfg.Transport,
+		Workload:           cfg.Workload.WithDefaults(), // every value set: a zero rate does not decode
+		URL:                cfg.URL,
+		PublishURL:         cfg.PublishURL,
+		Targets:            cfg.URLs,
+		PublishTargets:     cfg.PublishURLs,
+		SourceAddrs:        cfg.SourceAddrs,
+		PortsPerSourceAddr: cfg.PortsPerSourceAddr,
+		Body:               cfg.Body,
+		PublishEvent:       cfg.PublishEvent,
+		Receive:            cfg.Receive,
+		Payload:            cfg.Payload,
 	}
 }
 
@@ -54,17 +68,21 @@ func JobFromConfig(scenario string, cfg loadgen.Config) Job {
 // AwaitPlan and Progress, which the worker adds).
 func (j Job) Config() loadgen.Config {
 	return loadgen.Config{
-		Workload:     j.Workload,
-		Transport:    j.Transport,
-		URL:          j.URL,
-		PublishURL:   j.PublishURL,
-		Worker:       j.Worker.Slice(),
-		NoPublish:    j.NoPublish,
-		ClockOffset:  j.ClockOffset,
-		Body:         j.Body,
-		PublishEvent: j.PublishEvent,
-		Receive:      j.Receive,
-		Payload:      j.Payload,
+		Workload:           j.Workload,
+		Transport:          j.Transport,
+		URL:                j.URL,
+		PublishURL:         j.PublishURL,
+		URLs:               j.Targets,
+		PublishURLs:        j.PublishTargets,
+		SourceAddrs:        j.SourceAddrs,
+		PortsPerSourceAddr: j.PortsPerSourceAddr,
+		Worker:             j.Worker.Slice(),
+		NoPublish:          j.NoPublish,
+		ClockOffset:        j.ClockOffset,
+		Body:               j.Body,
+		PublishEvent:       j.PublishEvent,
+		Receive:            j.Receive,
+		Payload:            j.Payload,
 	}
 }
 
@@ -89,5 +107,6 @@ func (j Job) URLs() []string {
 	if j.PublishURL != "" {
 		urls = append(urls, j.PublishURL)
 	}
-	return urls
+	urls = append(urls, j.Targets...)
+	return append(urls, j.PublishTargets...)
 }
