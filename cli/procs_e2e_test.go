@@ -75,20 +75,31 @@ func TestE2ERunProcs(t *testing.T) {
 
 // TestE2ERunProcsWorkerKilled: a worker process killed (SIGKILL) in the
 // measured window fails the run with exit 2, naming the worker and the
-// phase; with workers.allow_partial the run completes with a partial
-// result missing that worker.
+// phase, at once rather than at the end of the plan; with
+// workers.allow_partial the run completes with a partial result missing
+// that worker.
 func TestE2ERunProcsWorkerKilled(t *testing.T) {
 	bin := buildBinary(t)
 	for _, partial := range []bool{false, true} {
 		t.Run("allow_partial="+strconv.FormatBool(partial), func(t *testing.T) {
 			dir := t.TempDir()
 			scenario := filepath.Join(dir, "kill.yaml")
-			yaml := "name: kill\ntransports: [ws]\nconnections: 60\nrate: 20/s\nwarmup: 200ms\nduration: 4s\nworkers:\n  procs: 3\n  allow_partial: " + strconv.FormatBool(partial) + "\n"
+			// Without allow_partial the plan runs a minute: the run must
+			// fail long before that, not wait for the others to finish.
+			duration := "60s"
+			if partial {
+				duration = "4s"
+			}
+			yaml := "name: kill\ntransports: [ws]\nconnections: 60\nrate: 20/s\nwarmup: 200ms\nduration: " + duration + "\nworkers:\n  procs: 3\n  allow_partial: " + strconv.FormatBool(partial) + "\n"
 			if err := os.WriteFile(scenario, []byte(yaml), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			started := time.Now()
 			stdout, stderr, code := runKillingWorker(t, bin, 1, "run", "--out", dir, scenario)
 			if !partial {
+				if took := time.Since(started); took > 40*time.Second {
+					t.Errorf("the run took %s: it waited for the 60 s plan instead of failing when the worker was lost", took.Round(time.Second))
+				}
 				if code != 2 || !regexp.MustCompile(`pushbench run: worker 1 \(host [^,]+, pid \d+, 127\.0\.0\.1:\d+\) running ws: `).MatchString(stderr) {
 					t.Fatalf("exit %d, want 2 naming worker 1 and its phase\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 				}

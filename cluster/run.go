@@ -48,7 +48,9 @@ func (c *Coordinator) Run(ctx context.Context, job Job, progress func(loadgen.Pr
 	c.sendJobs(j, job)
 	ramp := time.Duration(float64(w.Connections) / float64(w.Ramp) * float64(time.Second))
 	openFor := c.opts.ReadyTimeout + ramp + time.Duration(w.ConnectTimeout)
-	err = c.wait(ctx, time.Now().Add(openFor), report, func() bool { return j.all(func(i int) bool { return j.opened[i] || j.done(i) }) })
+	err = c.wait(ctx, time.Now().Add(openFor), report, func() bool {
+		return j.all(func(i int) bool { return j.opened[i] || j.done(i) }) || c.failsNow(j)
+	})
 	if err := c.settle(ctx, j, err, fmt.Sprintf("not ready within %s (the expected ramp %s, the connect timeout %s and workers.ready_timeout %s)",
 		openFor.Round(time.Millisecond), ramp.Round(time.Millisecond), time.Duration(w.ConnectTimeout), c.opts.ReadyTimeout)); err != nil {
 		return nil, err
@@ -72,7 +74,7 @@ func (c *Coordinator) Run(ctx context.Context, job Job, progress func(loadgen.Pr
 	}
 	c.opts.Log.Info("plan sent", "transport", job.Transport, "workers", len(active), "start_in", lead, "topic", plan.Topic)
 	span := lead + plan.Warmup + plan.Duration + time.Duration(*w.Drain) + time.Duration(w.BaselineCheck)
-	err = c.wait(ctx, time.Now().Add(span+c.opts.ResultGrace), report, func() bool { return j.all(j.done) })
+	err = c.wait(ctx, time.Now().Add(span+c.opts.ResultGrace), report, func() bool { return j.all(j.done) || c.failsNow(j) })
 	if ctx.Err() != nil {
 		return c.interrupted(j)
 	}
@@ -80,6 +82,27 @@ func (c *Coordinator) Run(ctx context.Context, job Job, progress func(loadgen.Pr
 		return nil, err
 	}
 	return c.collect(ctx, j, true)
+}
+
+// failsNow reports (mu held) whether the job has already failed: a worker
+// was lost or its run failed, and the run may not go on without it. The job
+// then stops at once instead of running the others to the end for a result
+// that will not be kept.
+func (c *Coordinator) failsNow(j *jobState) bool {
+	for i := range j.failed {
+		if j.aborted[i] == "" { // a worker stopped on purpose ends with an error too
+			return true
+		}
+	}
+	if c.opts.AllowPartial {
+		return false
+	}
+	for i := range j.lost {
+		if j.aborted[i] == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // interrupted ends a running job early, as an interrupted single-process
