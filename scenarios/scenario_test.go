@@ -13,7 +13,7 @@ import (
 
 func TestShippedScenariosAreValid(t *testing.T) {
 	files, _ := filepath.Glob("*.yaml")
-	want := []string{"bench.yaml", "churn.yaml", "echo.yaml", "fanout-10k.yaml", "faults.yaml", "find-max.yaml", "idle-hold.yaml", "limits-polling.yaml", "limits.yaml", "smoke.yaml", "soak.yaml"}
+	want := []string{"45k.yaml", "bench.yaml", "churn.yaml", "echo.yaml", "fanout-10k.yaml", "faults.yaml", "find-max.yaml", "idle-hold.yaml", "limits-polling.yaml", "limits.yaml", "smoke.yaml", "soak.yaml"}
 	if strings.Join(files, " ") != strings.Join(want, " ") {
 		t.Fatalf("shipped scenarios %v, want %v", files, want)
 	}
