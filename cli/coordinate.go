@@ -32,11 +32,14 @@ const workersDir = "workers"
 // worker processes (--procs), and each worker's own result of every
 // transport run so far, kept for the run directory.
 //
-// The server's resources (CPU, memory, goroutines) are not measured in a
-// coordinated run: each worker holds only its share of the connections,
-// while the server holds them all, so no worker's reading means anything
-// per connection, and summing them would count the server N times. The
-// generator's figures are each worker's own and add up.
+// The server's resources (CPU, memory, goroutines) of a target on this
+// machine (builtin servers this process started) are read by the
+// coordinator, not the workers: each worker holds only its share of the
+// connections while the server holds them all, so no worker's reading
+// means anything per connection, and summing them would count the server N
+// times. The coordinator reads it once over the plan's window and records
+// it in the merged result (results.ServerResources). The generator's
+// figures are each worker's own and add up.
 type clusterRun struct {
 	coord *cluster.Coordinator
 	local *localWorkers
@@ -93,11 +96,17 @@ func (o *runOptions) startCluster(ctx context.Context, scs []*scenarios.Scenario
 }
 
 // runTransport runs one transport on the workers: the job is the
-// configuration a single process would have run.
+// configuration a single process would have run. The server processes it
+// names (cfg.ServerPID, ServerProcess or ServerPIDs: a builtin target), the
+// coordinator measures itself.
 func (cl *clusterRun) runTransport(ctx context.Context, sc scenarios.Scenario, cfg loadgen.Config, log *slog.Logger) (*results.TransportResult, error) {
 	log.Info("running on workers", "scenario", sc.Name, "transport", cfg.Transport, "url", cfg.URL, "pattern", sc.Pattern,
 		"connections", sc.Connections, "workers", cl.coord.Workers())
-	out, err := cl.coord.Run(ctx, cluster.JobFromConfig(sc.Name, cfg), cfg.Progress)
+	server := loadgen.NewServerMeter(cfg)
+	if !server.Local() {
+		server = nil
+	}
+	out, err := cl.coord.RunWithServer(ctx, cluster.JobFromConfig(sc.Name, cfg), cfg.Progress, server)
 	if err != nil {
 		return nil, err
 	}

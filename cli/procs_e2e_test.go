@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -71,6 +72,71 @@ func TestE2ERunProcs(t *testing.T) {
 			t.Errorf("%s: the worker files merge to %+v, result.json says %+v", tr.Transport, rt.Counters, c)
 		}
 	}
+}
+
+// TestE2ERunProcsServerResources: in a coordinated run against two builtin
+// servers the coordinator reads the servers (no worker can: each holds half
+// the connections), records them once in result.json, and the table shows
+// the server's CPU per delivery over both workers' deliveries; pushbench
+// report, re-reading result.json, shows the same.
+func TestE2ERunProcsServerResources(t *testing.T) {
+	bin := buildBinary(t)
+	out := t.TempDir()
+	stdout, stderr, code := runBinary(t, bin, "run", "--procs", "2", "--servers", "2", "--transports", "ws", "--connections", "200",
+		"--rate", "20", "--warmup", "300ms", "--duration", "2s", "--name", "srvres", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-srvres"))
+	if len(dirs) != 1 {
+		t.Fatalf("result directories %v, want one", dirs)
+	}
+	run, err := results.ReadRun(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := run.Transports[0]
+	if len(tr.ServerResources) != 1 {
+		t.Fatalf("server records %+v, want one, from the coordinator", tr.ServerResources)
+	}
+	srv := tr.ServerResources[0]
+	if srv.Processes != 2 || len(srv.Workers) != 2 || srv.CPU == nil || srv.CPU.Window <= 0 || srv.CPU.Run < srv.CPU.Window || srv.RSSHeld <= 0 {
+		t.Fatalf("server record %+v (CPU %+v): want two processes read for both workers, CPU in the window", srv, srv.CPU)
+	}
+	for _, w := range tr.Resources {
+		if w.ServerCPU != nil || w.ServerRSSHeld != 0 {
+			t.Errorf("worker %d recorded server figures %+v: the server would count twice", w.Worker, w)
+		}
+	}
+	if cell := tableCell(t, stdout, "ws", "cpu µs/msg"); strings.HasPrefix(cell, "—") || !strings.Contains(cell, "/") {
+		t.Errorf("cpu µs/msg of ws = %q, want a server figure\n%s", cell, stdout)
+	}
+	rep, stderr, code := runBinary(t, bin, "report", dirs[0])
+	if code != 0 || !regexp.MustCompile(`ws: resources: held 200 connections; \d+ deliveries in the window; server [^;]*CPU [^;]*µs CPU per delivery`).MatchString(rep) {
+		t.Errorf("pushbench report: exit %d, no server resources line\nstdout:\n%s\nstderr:\n%s", code, rep, stderr)
+	}
+}
+
+// tableCell is the cell of a text table's row (by its first cell) under
+// column.
+func tableCell(t *testing.T, table, row, column string) string {
+	t.Helper()
+	col := -1
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "│")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if col < 0 {
+			col = slices.Index(cells, column)
+			continue
+		}
+		if len(cells) > col && len(cells) > 1 && strings.TrimSpace(strings.TrimSuffix(cells[1], "*")) == row {
+			return cells[col]
+		}
+	}
+	t.Fatalf("no %q row under a %q column in:\n%s", row, column, table)
+	return ""
 }
 
 // TestE2ERunProcsWorkerKilled: a worker process killed (SIGKILL) in the

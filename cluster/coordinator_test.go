@@ -3,6 +3,8 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +240,44 @@ func TestInterruptedRunKeepsWhatWasMeasured(t *testing.T) {
 	m := out.Merged
 	if !m.Interrupted || m.Partial || len(out.Workers) != 2 || m.Counters.Received == 0 || time.Duration(m.Window) >= 30*time.Second {
 		t.Fatalf("interrupted %v, partial %v, %d workers, received %d, window %s", m.Interrupted, m.Partial, len(out.Workers), m.Counters.Received, time.Duration(m.Window))
+	}
+}
+
+// TestCoordinatorMeasuresServer: given the server's process, the
+// coordinator reads it once for all its workers over the plan's window and
+// records it in the merged result alone, covering every worker; the
+// workers' own results carry no server figures, so the server is counted
+// once. (The server here runs in this test's process, as the workers do.)
+func TestCoordinatorMeasuresServer(t *testing.T) {
+	_, base := servertest.Start(t, servers.Config{})
+	c := startCoordinator(t, cluster.Options{Workers: 2})
+	for i := range 2 {
+		startWorker(t, c, i, nil)
+	}
+	awaitWorkers(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	meter := loadgen.NewServerMeter(loadgen.Config{ServerPID: os.Getpid(), ServerStats: base + "/stats"})
+	out, err := c.RunWithServer(ctx, fanoutJob(base, 20), nil, meter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := out.Merged.ServerResources
+	if len(recs) != 1 {
+		t.Fatalf("server records %+v, want one", recs)
+	}
+	s := recs[0]
+	if !slices.Equal(s.Workers, []int{0, 1}) || s.Processes != 1 || s.CPU == nil || s.CPU.Run < s.CPU.Window ||
+		s.RSSBefore <= 0 || s.RSSHeld <= 0 || s.Goroutines <= 0 {
+		t.Fatalf("server record %+v (CPU %+v): want both workers covered, CPU, memory and goroutines read", s, s.CPU)
+	}
+	for i, w := range out.Workers {
+		if len(w.ServerResources) != 0 || w.Resources[0].ServerCPU != nil || w.Resources[0].ServerRSSHeld != 0 {
+			t.Errorf("worker %d's own result has server figures: %+v", i, w.Resources[0])
+		}
+	}
+	tot, _ := out.Merged.ResourceTotals()
+	if !tot.ServerCPUOK || tot.ServerReadings != 1 || tot.Held != 20 || tot.Deliveries != 20*50 {
+		t.Fatalf("totals %+v: want the server read once, over 20 connections and 1000 deliveries", tot)
 	}
 }

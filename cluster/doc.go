@@ -12,7 +12,9 @@
 // same start instant, schedule and topic, read on the coordinator's clock.
 // Workers stream Progress once a second and finally their Result, which the
 // coordinator merges exactly (results.MergeTransport: histograms merged,
-// never averaged), keeping each worker's own result too.
+// never averaged), keeping each worker's own result too. Server processes
+// on its own machine the coordinator measures itself over the plan's window
+// (RunWithServer, serverwatch.go), since no worker sees the server whole.
 //
 // The protocol is NDJSON over one TCP connection per worker: one typed
 // message per line, {"type":"hello",...} (protocol.go, codec.go), each line

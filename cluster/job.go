@@ -15,8 +15,8 @@ import (
 // per-worker part (ID, Worker, NoPublish, ClockOffset) for each worker.
 // Timeline actions and server process ids do not cross: a coordinated run
 // injects no faults, and no worker reads the server's resources (each sees
-// only its share of the connections; see the package doc of cli's
-// coordinated run).
+// only its share of the connections): the coordinator does, once for all
+// of them (Coordinator.RunWithServer).
 type Job struct {
 	ID         int               `json:"id"`
 	Scenario   string            `json:"scenario"`

@@ -34,6 +34,18 @@ type Outcome struct {
 // merged result is Partial. A worker whose own run failed is a *WorkerError:
 // the transport fails, as a single process's would.
 func (c *Coordinator) Run(ctx context.Context, job Job, progress func(loadgen.Progress)) (*Outcome, error) {
+	return c.RunWithServer(ctx, job, progress, nil)
+}
+
+// RunWithServer is Run that also measures the target's server processes on
+// this machine through server (nil: none to read, as Run), made when the
+// transport's run began: the coordinator reads them before the workers
+// connect, over the measured window of the plan it hands out (on its own
+// clock) and until the results are in, and records the figures once, in
+// the merged result's ServerResources (results.ServerResources says why
+// there and not in the workers' results). A partial result records none:
+// the server also served connections of the workers it is missing.
+func (c *Coordinator) RunWithServer(ctx context.Context, job Job, progress func(loadgen.Progress), server *loadgen.ServerMeter) (*Outcome, error) {
 	c.runMu.Lock()
 	defer c.runMu.Unlock()
 	j, err := c.startJob(job)
@@ -45,6 +57,9 @@ func (c *Coordinator) Run(ctx context.Context, job Job, progress func(loadgen.Pr
 	report := func() { c.reportProgress(j, progress) }
 
 	// Opening: each worker holds its share and reports Opened.
+	if server != nil {
+		server.Before()
+	}
 	c.sendJobs(j, job)
 	ramp := time.Duration(float64(w.Connections) / float64(w.Ramp) * float64(time.Second))
 	openFor := c.opts.ReadyTimeout + ramp + time.Duration(w.ConnectTimeout)
@@ -73,8 +88,25 @@ func (c *Coordinator) Run(ctx context.Context, job Job, progress func(loadgen.Pr
 		}
 	}
 	c.opts.Log.Info("plan sent", "transport", job.Transport, "workers", len(active), "start_in", lead, "topic", plan.Topic)
+	info, _ := w.Pattern.Info()
+	watch := watchServer(ctx, server, plan, info.Holds, c.now)
 	span := lead + plan.Warmup + plan.Duration + time.Duration(*w.Drain) + time.Duration(w.BaselineCheck)
-	err = c.wait(ctx, time.Now().Add(span+c.opts.ResultGrace), report, func() bool { return j.all(j.done) || c.failsNow(j) })
+	out, err := c.results(ctx, j, time.Now().Add(span+c.opts.ResultGrace), report)
+	watch.stop()
+	if err != nil {
+		return nil, err
+	}
+	if server != nil {
+		server.Finish()
+		c.recordServer(out, server)
+	}
+	return out, nil
+}
+
+// results waits for the workers' results until deadline, and merges them;
+// an interrupted run merges what its workers measured until then.
+func (c *Coordinator) results(ctx context.Context, j *jobState, deadline time.Time, report func()) (*Outcome, error) {
+	err := c.wait(ctx, deadline, report, func() bool { return j.all(j.done) || c.failsNow(j) })
 	if ctx.Err() != nil {
 		return c.interrupted(j)
 	}
@@ -103,6 +135,21 @@ func (c *Coordinator) failsNow(j *jobState) bool {
 		}
 	}
 	return false
+}
+
+// recordServer puts what the coordinator read of the server in the merged
+// result, covering the workers that reported; a partial result gets none.
+func (c *Coordinator) recordServer(out *Outcome, server *loadgen.ServerMeter) {
+	if out.Merged.Partial {
+		c.opts.Log.Warn("server resources not recorded: the result is partial, and the server also served the missing workers' connections",
+			"transport", out.Merged.Transport, "missing", out.Merged.MissingWorkers)
+		return
+	}
+	rec := server.Resources()
+	for _, r := range out.Workers {
+		rec.Workers = append(rec.Workers, r.Workers[0].Index)
+	}
+	out.Merged.ServerResources = append(out.Merged.ServerResources, rec)
 }
 
 // interrupted ends a running job early, as an interrupted single-process

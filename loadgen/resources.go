@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,15 +55,6 @@ func parseStatCPU(b []byte) (time.Duration, bool) {
 	return time.Duration(utime+stime) * time.Second / clockTicks, true
 }
 
-// cpuMark is the generator's and the server's CPU time at one instant, with
-// the server processes it read (none: no server, or one could not be read).
-// The server's time is summed over its processes.
-type cpuMark struct {
-	generator  time.Duration
-	server     time.Duration
-	serverPIDs []int
-}
-
 // serversCPU sums the CPU time of the processes pids; ok is false when there
 // are none or one cannot be read.
 func serversCPU(pids []int) (time.Duration, bool) {
@@ -88,36 +78,28 @@ func serversRSS(pids []int) int64 {
 	return sum
 }
 
-// meter reads what a run costs at its milestones: CPU at the start of the
-// run, of the measured window, its end and the run's end; memory before the
-// first connection opens and, with goroutines, while the connections are held.
+// meter reads what a run costs at its milestones: the generator's CPU at
+// the start of the run, of the measured window, its end and the run's end,
+// its memory before the first connection opens and, with goroutines, while
+// the connections are held; and the server's at the same milestones,
+// through a ServerMeter.
 type meter struct {
-	cfg Config
+	cfg    Config
+	server *ServerMeter
 
-	start, windowStart, windowEnd, end cpuMark
+	start, windowStart, windowEnd, end time.Duration // the generator's CPU
 	windowStarted, windowEnded         bool
 
-	genRSSBefore, srvRSSBefore int64
-	srvPIDsBefore              []int
-	held                       *results.Resources
-	deliveries                 int64
+	genRSSBefore int64
+	held         *results.Resources
+	deliveries   int64
 }
 
 // newMeter starts metering a run now.
 func newMeter(cfg Config) *meter {
-	m := &meter{cfg: cfg}
-	m.start = m.mark()
+	m := &meter{cfg: cfg, start: cpuTime()}
+	m.server = NewServerMeter(cfg)
 	return m
-}
-
-func (m *meter) mark() cpuMark {
-	c := cpuMark{generator: cpuTime(), serverPIDs: m.cfg.serverPIDs()}
-	if t, ok := serversCPU(c.serverPIDs); ok {
-		c.server = t
-	} else {
-		c.serverPIDs = nil
-	}
-	return c
 }
 
 // before reads resident memory before the first connection opens. The
@@ -127,16 +109,19 @@ func (m *meter) before() {
 	runtime.GC()
 	debug.FreeOSMemory()
 	m.genRSSBefore = rssOf(-1)
-	m.srvPIDsBefore = m.cfg.serverPIDs()
-	m.srvRSSBefore = serversRSS(m.srvPIDsBefore)
+	m.server.Before()
 }
 
 // startWindow and endWindow mark the measured window; deliveries are the
 // measured messages received by its end.
-func (m *meter) startWindow() { m.windowStart, m.windowStarted = m.mark(), true }
+func (m *meter) startWindow() {
+	m.windowStart, m.windowStarted = cpuTime(), true
+	m.server.StartWindow()
+}
 
 func (m *meter) endWindow(deliveries int64) {
-	m.windowEnd, m.windowEnded, m.deliveries = m.mark(), true, deliveries
+	m.windowEnd, m.windowEnded, m.deliveries = cpuTime(), true, deliveries
+	m.server.EndWindow()
 }
 
 // windowCPU is the generator's CPU time over the measured window so far.
@@ -144,58 +129,35 @@ func (m *meter) windowCPU() time.Duration {
 	if !m.windowStarted || !m.windowEnded {
 		return 0
 	}
-	return m.windowEnd.generator - m.windowStart.generator
+	return m.windowEnd - m.windowStart
 }
 
-// hold reads memory and goroutines while held connections are open: the
-// server's summed over its processes when the same ones run as before the
-// first connection; its goroutines (ServerStats names one server) only
-// when there is one.
+// hold reads memory and goroutines while held connections are open, the
+// generator's and the server's (ServerMeter.Hold).
 func (m *meter) hold(ctx context.Context, held int64) {
-	res := &results.Resources{Held: held, GeneratorRSS: rssOf(-1), GeneratorGoroutines: int64(runtime.NumGoroutine())}
-	if pids := m.cfg.serverPIDs(); len(pids) > 0 && slices.Equal(pids, m.srvPIDsBefore) {
-		res.ServerRSSHeld = serversRSS(pids)
-		if len(pids) == 1 {
-			res.ServerGoroutines = serverGoroutines(ctx, m.cfg.ServerStats)
-		}
-	}
-	m.held = res
+	m.held = &results.Resources{Held: held, GeneratorRSS: rssOf(-1), GeneratorGoroutines: int64(runtime.NumGoroutine())}
+	m.server.Hold(ctx)
 }
 
 // finish marks the end of the run.
-func (m *meter) finish() { m.end = m.mark() }
+func (m *meter) finish() {
+	m.end = cpuTime()
+	m.server.Finish()
+}
 
 // resources is the run's Resources record, with what was read.
 func (m *meter) resources() results.Resources {
 	res := results.Resources{Worker: m.cfg.Worker.Index, Deliveries: m.deliveries}
+	srv := m.server.Resources()
 	if m.held != nil {
 		res = *m.held
 		res.Worker, res.Deliveries = m.cfg.Worker.Index, m.deliveries
 		res.GeneratorRSSBefore = m.genRSSBefore
-		if res.ServerRSSHeld > 0 {
-			res.ServerRSSBefore = m.srvRSSBefore
-		}
+		res.ServerRSSBefore, res.ServerRSSHeld, res.ServerGoroutines = srv.RSSBefore, srv.RSSHeld, srv.Goroutines
 	}
-	res.GeneratorCPU = results.CPUTime{Window: m.windowCPU().Seconds(), Run: (m.end.generator - m.start.generator).Seconds()}
-	if srv, ok := m.serverCPU(); ok {
-		res.ServerCPU = &srv
-	}
+	res.GeneratorCPU = results.CPUTime{Window: m.windowCPU().Seconds(), Run: (m.end - m.start).Seconds()}
+	res.ServerCPU = srv.CPU
 	return res
-}
-
-// serverCPU is the server's CPU over the window and the run, when the same
-// processes were read throughout (a restarted one is another process).
-func (m *meter) serverCPU() (results.CPUTime, bool) {
-	pids := m.start.serverPIDs
-	if len(pids) == 0 || !m.windowStarted || !m.windowEnded {
-		return results.CPUTime{}, false
-	}
-	for _, c := range []cpuMark{m.windowStart, m.windowEnd, m.end} {
-		if !slices.Equal(c.serverPIDs, pids) {
-			return results.CPUTime{}, false
-		}
-	}
-	return results.CPUTime{Window: (m.windowEnd.server - m.windowStart.server).Seconds(), Run: (m.end.server - m.start.server).Seconds()}, true
 }
 
 // measured counts the measured messages received so far, without merging

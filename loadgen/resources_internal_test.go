@@ -58,7 +58,7 @@ func TestMeterServerRestartedIsUnknown(t *testing.T) {
 	if res := m.resources(); res.ServerCPU == nil || res.Deliveries != 10 {
 		t.Fatalf("one server throughout: %+v", res)
 	}
-	m.end.serverPIDs = []int{pid + 1} // as if a fault restarted it before the end
+	m.server.end.pids = []int{pid + 1} // as if a fault restarted it before the end
 	if res := m.resources(); res.ServerCPU != nil {
 		t.Fatalf("restarted server: CPU %+v, want omitted", res.ServerCPU)
 	}

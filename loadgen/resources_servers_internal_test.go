@@ -132,7 +132,7 @@ func TestMeterSumsServerProcesses(t *testing.T) {
 		t.Fatalf("server memory before %d, held %d: want the sum of both (one was %d, then %d)", res.ServerRSSBefore, res.ServerRSSHeld, oneBefore, oneHeld)
 	}
 
-	m.end.serverPIDs = []int{a.cmd.Process.Pid} // as if one was replaced by the end
+	m.server.end.pids = []int{a.cmd.Process.Pid} // as if one was replaced by the end
 	if res := m.resources(); res.ServerCPU != nil {
 		t.Fatalf("a server process replaced: CPU %+v, want omitted", res.ServerCPU)
 	}

@@ -137,15 +137,18 @@ func ReconnectLine(t *results.TransportResult) string {
 // ResourceLine says what a transport's run cost, or "" when its result
 // records nothing: connections held, then for the server and the generator
 // resident memory per held connection, goroutines, CPU seconds over the
-// measured window and the run, and CPU per delivery. A server figure that
-// could not be read is left out.
+// measured window and the run, and CPU per delivery. The server's figures
+// are those results.ResourceTotals counts once: each worker's own server, or
+// a coordinated run's servers as the coordinator read them. A server figure
+// that could not be read is left out.
 func ResourceLine(t *results.TransportResult) string {
 	tot, ok := t.ResourceTotals()
 	if !ok {
 		return ""
 	}
-	one := len(t.Resources) == 1
-	side := func(who string, perConn float64, perConnOK bool, before, held, goroutines int64, cpu results.CPUTime, cpuOK bool, us float64, usOK bool) string {
+	// Resident memory itself is shown for a figure read once: one worker's
+	// generator, one server (or one coordinated run's servers).
+	side := func(who string, one bool, perConn float64, perConnOK bool, before, held, goroutines int64, cpu results.CPUTime, cpuOK bool, us float64, usOK bool) string {
 		var parts []string
 		if perConnOK {
 			p := results.FormatBytes(perConn) + " per connection"
@@ -169,17 +172,17 @@ func ResourceLine(t *results.TransportResult) string {
 		return who + " " + strings.Join(parts, ", ")
 	}
 	var r0 results.Resources
-	if one {
+	if len(t.Resources) == 1 {
 		r0 = t.Resources[0]
 	}
 	srvUS, srvUSOK := tot.ServerMicrosPerDelivery()
 	genUS, genUSOK := tot.GeneratorMicrosPerDelivery()
 	var sides []string
-	if s := side("server", tot.ServerBytesPerConn, tot.ServerBytesPerConnOK, r0.ServerRSSBefore, r0.ServerRSSHeld,
+	if s := side("server", tot.ServerReadings == 1, tot.ServerBytesPerConn, tot.ServerBytesPerConnOK, tot.ServerRSSBefore, tot.ServerRSSHeld,
 		tot.ServerGoroutines, tot.ServerCPU, tot.ServerCPUOK, srvUS, srvUSOK); s != "" {
 		sides = append(sides, s)
 	}
-	sides = append(sides, side("generator", tot.GeneratorBytesPerConn, tot.GeneratorBytesPerConnOK, r0.GeneratorRSSBefore, r0.GeneratorRSS,
+	sides = append(sides, side("generator", len(t.Resources) == 1, tot.GeneratorBytesPerConn, tot.GeneratorBytesPerConnOK, r0.GeneratorRSSBefore, r0.GeneratorRSS,
 		tot.GeneratorGoroutines, tot.GeneratorCPU, true, genUS, genUSOK))
 	line := t.Transport + ": resources: "
 	if tot.Held > 0 {

@@ -99,6 +99,9 @@ func MergeTransport(parts ...*TransportResult) (*TransportResult, error) {
 		out.Resources = append(out.Resources, p.Resources...)
 		out.Events = append(out.Events, p.Events...)
 		out.Baseline = append(out.Baseline, p.Baseline...)
+		// Each record is its own run's servers, read once for all the
+		// workers it lists: records add, never multiply.
+		out.ServerResources = append(out.ServerResources, p.ServerResources...)
 		// Workers of one plan stop together: an interrupted merge's rates
 		// are over the longest window that ran.
 		if p.Interrupted {

@@ -5,7 +5,9 @@ package results
 // pushbench could read (a builtin target), the server: CPU time, resident
 // memory before connecting and while the connections were held, and
 // goroutines while held. A server figure pushbench could not read is
-// omitted, never 0.
+// omitted, never 0. A worker of a coordinated run records no server
+// figures (it holds only its share of the connections the server holds):
+// the coordinator does, in the merged result's ServerResources.
 type Resources struct {
 	Worker int `json:"worker"`
 	// Held is how many connections were open when memory and goroutines
@@ -65,10 +67,15 @@ func (r Resources) GeneratorBytesPerConn() float64 {
 }
 
 // ResourceTotals are a transport's resource figures over every worker. Each
-// worker is its own generator process and, with a builtin target, drives its
-// own server process, so CPU seconds, connections, deliveries, memory growth
-// and goroutines add; per-connection and per-delivery figures divide the
-// sums. A server figure is known only when every worker read it.
+// worker is its own generator process, so its CPU seconds, connections,
+// deliveries, memory growth and goroutines add. The server's figures come
+// from two kinds of reading, each counted once: a worker's own (a
+// single-process run, or a --worker i/n run that drove its own builtin
+// server), and a coordinator's record (ServerResources) of the server all
+// the workers of a coordinated run shared, which replaces the server fields
+// of the workers it covers. Per-connection and per-delivery figures divide
+// the sums by every worker's connections and deliveries. A server figure is
+// known only when every reading has it.
 type ResourceTotals struct {
 	Held       int64
 	Deliveries int64
@@ -84,44 +91,71 @@ type ResourceTotals struct {
 
 	GeneratorGoroutines int64 // 0: unknown
 	ServerGoroutines    int64 // 0: unknown
+
+	// ServerReadings is how many readings the server's figures add up: 1
+	// when one server (or one coordinated run's servers) was read once, so
+	// ServerRSSBefore and ServerRSSHeld, the sums read, describe it alone.
+	ServerReadings                 int
+	ServerRSSBefore, ServerRSSHeld int64
 }
 
-// ResourceTotals adds up the workers' resource figures; ok is false when
-// the result records none (a result from before they were recorded).
+// rssGrowth is resident memory growth from before to held, never negative; ok
+// is false when either reading is missing.
+func rssGrowth(before, held int64) (int64, bool) {
+	if before <= 0 || held <= 0 {
+		return 0, false
+	}
+	return max(held-before, 0), true
+}
+
+// ResourceTotals adds up the workers' resource figures and the
+// coordinator's server records; ok is false when the result records none (a
+// result from before they were recorded).
 func (r *TransportResult) ResourceTotals() (t ResourceTotals, ok bool) {
 	if len(r.Resources) == 0 {
 		return t, false
 	}
 	t.ServerCPUOK, t.GeneratorBytesPerConnOK, t.ServerBytesPerConnOK = true, true, true
 	var genGrowth, srvGrowth float64
+	server := func(cpu *CPUTime, before, held, goroutines int64, conns bool) {
+		t.ServerReadings++
+		if cpu != nil {
+			t.ServerCPU.Window += cpu.Window
+			t.ServerCPU.Run += cpu.Run
+		} else {
+			t.ServerCPUOK = false
+		}
+		if g, ok := rssGrowth(before, held); ok && conns {
+			srvGrowth += float64(g)
+			t.ServerRSSBefore += before
+			t.ServerRSSHeld += held
+		} else {
+			t.ServerBytesPerConnOK = false
+		}
+		t.ServerGoroutines += goroutines
+	}
 	for _, w := range r.Resources {
 		t.Held += w.Held
 		t.Deliveries += w.Deliveries
 		t.GeneratorCPU.Window += w.GeneratorCPU.Window
 		t.GeneratorCPU.Run += w.GeneratorCPU.Run
-		if w.ServerCPU != nil {
-			t.ServerCPU.Window += w.ServerCPU.Window
-			t.ServerCPU.Run += w.ServerCPU.Run
-		} else {
-			t.ServerCPUOK = false
-		}
 		if g, ok := perConn(w.GeneratorRSSBefore, w.GeneratorRSS, w.Held); ok {
 			genGrowth += g * float64(w.Held)
 		} else {
 			t.GeneratorBytesPerConnOK = false
 		}
-		if g, ok := perConn(w.ServerRSSBefore, w.ServerRSSHeld, w.Held); ok {
-			srvGrowth += g * float64(w.Held)
-		} else {
-			t.ServerBytesPerConnOK = false
-		}
 		t.GeneratorGoroutines += w.GeneratorGoroutines
-		t.ServerGoroutines += w.ServerGoroutines
+		if !covers(r.ServerResources, w.Worker) {
+			server(w.ServerCPU, w.ServerRSSBefore, w.ServerRSSHeld, w.ServerGoroutines, w.Held > 0)
+		}
+	}
+	for _, s := range r.ServerResources {
+		server(s.CPU, s.RSSBefore, s.RSSHeld, s.Goroutines, true)
 	}
 	if t.GeneratorBytesPerConnOK {
 		t.GeneratorBytesPerConn = genGrowth / float64(t.Held)
 	}
-	if t.ServerBytesPerConnOK {
+	if t.ServerBytesPerConnOK = t.ServerBytesPerConnOK && t.Held > 0; t.ServerBytesPerConnOK {
 		t.ServerBytesPerConn = srvGrowth / float64(t.Held)
 	}
 	return t, true

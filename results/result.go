@@ -142,6 +142,10 @@ type TransportResult struct {
 	Resources  []Resources            `json:"resources,omitempty"` // CPU, memory, goroutines, per worker
 	Events     []Event                `json:"events,omitempty"`    // timeline actions, per worker
 	Baseline   []Baseline             `json:"baseline,omitempty"`  // leak check, per worker
+	// ServerResources are the server's figures as a coordinator read them
+	// for all its workers at once, one record per coordinated run
+	// (server_resources.go).
+	ServerResources []ServerResources `json:"server_resources,omitempty"`
 	// Interrupted marks a run ended early (Ctrl-C); Window is then the part
 	// of the measured window that ran, which rates are computed over.
 	Interrupted bool     `json:"interrupted,omitempty"`
