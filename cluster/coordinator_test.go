@@ -74,8 +74,12 @@ func TestCoordinatedRunOnePublisherExactMerge(t *testing.T) {
 			t.Errorf("worker %d sent %d: only worker 0 publishes", i, sent)
 		}
 	}
-	if len(progress) == 0 || progress[len(progress)-1].Transport != "ws" {
-		t.Errorf("combined progress: %v", progress)
+	// How many combined lines a 1 s run gets depends on scheduling (one a
+	// second); combineProgress itself is unit-tested.
+	for _, p := range progress {
+		if p.Transport != "ws" || p.Ready > 31 {
+			t.Errorf("combined progress: %+v", p)
+		}
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
