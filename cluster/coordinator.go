@@ -216,12 +216,16 @@ func (c *Coordinator) join(conn net.Conn) {
 			hello.Index, describeWorker(hello.Host, hello.PID, addr), est.Uncertainty, c.opts.MaxClockUncertainty, est.RTT))
 		return
 	}
-	if why := c.admit(m, est); why != "" {
-		refuse(why)
+	// The welcome goes out before the worker becomes a member: from then on
+	// a run may send it a job, and a worker reads a welcome first.
+	if err := p.send(&Welcome{Version: Version, Count: c.opts.Workers, ClockOffset: est.Offset, ClockUncertainty: est.Uncertainty}); err != nil {
+		c.unreserve(m)
+		c.opts.Log.Warn("worker not joined: sending the welcome failed", "index", hello.Index, "from", addr, "err", err)
+		conn.Close()
 		return
 	}
-	if err := p.send(&Welcome{Version: Version, Count: c.opts.Workers, ClockOffset: est.Offset, ClockUncertainty: est.Uncertainty}); err != nil {
-		c.drop(m, "sending the welcome: "+err.Error())
+	if why := c.admit(m, est); why != "" {
+		refuse(why) // welcomed, then refused: the worker ends with this reason
 		return
 	}
 	c.opts.Log.Info("worker joined", "index", hello.Index, "host", hello.Host, "pid", hello.PID, "from", addr,
