@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pushbench/pushbench/results"
@@ -52,6 +54,7 @@ func (f *clusterFlags) check(fs *flagSet, scs []*scenarios.Scenario, worker resu
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	var blocks []scenarios.Workers
+	var from []string // the scenario each distinct block came from
 	for _, sc := range scs {
 		w := sc.Workers
 		if set["procs"] || f.coordinate {
@@ -59,10 +62,12 @@ func (f *clusterFlags) check(fs *flagSet, scs []*scenarios.Scenario, worker resu
 		}
 		if !slices.Contains(blocks, w) {
 			blocks = append(blocks, w)
+			from = append(from, cmp.Or(sc.File, sc.Name))
 		}
 	}
 	if len(blocks) > 1 {
-		return fmt.Errorf("the scenarios' workers blocks differ (%+v and %+v): one run's scenarios share its workers; run them separately", blocks[0], blocks[1])
+		return fmt.Errorf("the workers blocks of %s (%s) and %s (%s) differ: one run's scenarios share its workers; run them separately",
+			from[0], blocks[0], from[1], blocks[1])
 	}
 	if len(blocks) == 1 {
 		f.settings = blocks[0]
@@ -71,6 +76,8 @@ func (f *clusterFlags) check(fs *flagSet, scs []*scenarios.Scenario, worker resu
 		f.settings.Procs = f.procs
 	}
 	switch {
+	case set["procs"] && (f.procs < 1 || f.procs > scenarios.MaxProcs):
+		return fmt.Errorf("--procs %d: want 1 to %d local worker processes", f.procs, scenarios.MaxProcs)
 	case f.procs < 0 || f.procs > scenarios.MaxProcs:
 		return fmt.Errorf("--procs %d: want 1 to %d local worker processes", f.procs, scenarios.MaxProcs)
 	case f.workers < 0:
@@ -132,9 +139,12 @@ func (f *clusterFlags) checkScenario(sc *scenarios.Scenario, targetSet bool, tar
 // other machines can reach without --allow-remote: anyone who can connect
 // may join as a worker, and the protocol is not authenticated.
 func checkListenAddr(addr string, allowRemote bool) error {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("--listen %q: want HOST:PORT, e.g. 127.0.0.1:7000: %w", addr, err)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		return fmt.Errorf("--listen %q: port %q: want a number from 0 to 65535 (0: any free port)", addr, port)
 	}
 	if !allowRemote && !isLoopbackHost(host) {
 		where := fmt.Sprintf("host %q is not loopback", host)

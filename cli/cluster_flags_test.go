@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,10 +42,30 @@ func TestCoordinatedRunUsageErrors(t *testing.T) {
 		{"coordinate without workers", []string{"coordinate", "--listen", "127.0.0.1:0"}, "--workers N is required"},
 		{"coordinate has no procs", []string{"coordinate", "--procs", "2"}, "unknown flag --procs"},
 		{"scenario faults with procs", []string{"run", procsFaults}, "pf.yaml:4:10: workers.procs: a coordinated run (procs 2) cannot inject faults"},
-		{"scenarios disagree", []string{"run", a, b}, "the scenarios' workers blocks differ"},
+		{"scenarios disagree", []string{"run", a, b}, "a.yaml (procs: 2, allow_partial: false, ready_timeout: 0s, max_clock_uncertainty: 0s) and " + b + " (procs: 3,"},
+		{"procs 0", []string{"run", "--procs", "0"}, "--procs 0: want 1 to 64"},
+		{"listen port not a number", []string{"run", "--workers", "2", "--listen", "127.0.0.1:notaport"}, `port "notaport": want a number`},
+		{"coordinate has no worker label", []string{"coordinate", "--workers", "2", "--listen", "127.0.0.1:0", "--worker", "0/2"}, "unknown flag --worker"},
+		{"coordinate has no find-max", []string{"coordinate", "--workers", "2", "--listen", "127.0.0.1:0", "--find-max", "on"}, "unknown flag --find-max"},
 		{"worker without coordinator", []string{"worker", "--index", "0"}, "--coordinator HOST:PORT is required"},
 		{"worker bad index", []string{"worker", "--coordinator", "127.0.0.1:1", "--index", "-1"}, `--index "-1": want a whole number from 0`},
 		{"worker arguments", []string{"worker", "--coordinator", "127.0.0.1:1", "--index", "0", "x.yaml"}, "the coordinator sends the scenario"},
+	}
+	// Past this machine's descriptor limit (20,000 on the machine CI runs
+	// on), counted before any process starts.
+	if limit := descriptorLimit(); limit > 0 && limit < 1<<20 {
+		over := strconv.FormatUint(limit*3/2, 10)
+		tests = append(tests,
+			struct {
+				name string
+				args []string
+				want string
+			}{"one builtin server past the descriptor limit", []string{"run", "--procs", "3", "--transports", "ws", "--connections", over}, "start more servers (--servers N, target.servers)"},
+			struct {
+				name string
+				args []string
+				want string
+			}{"one generator past the descriptor limit", []string{"run", "--servers", "2", "--transports", "ws", "--connections", over}, "split them over more processes (--procs N, workers.procs)"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func commandExamples(name string) []example {
 			{"a server that pushes on its own: count, gaps, and latency and loss from its own fields", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/feed --timestamp t:ms --seq n"},
 			{"fan-out through a chat relay that wraps what it is sent", "pushbench run --target http://127.0.0.1:3000 --transports ws --url ws=ws://127.0.0.1:3000/chat --publish ws://127.0.0.1:3000/chat --publish-body '{\"text\":\"{{marker}}\"}'"},
 			{"a Socket.IO app's own event, namespace and auth", "pushbench run --pattern listen --target http://127.0.0.1:3000 --transports socketio --sio-namespace /clock --sio-event time --sio-auth '{\"token\":\"x\"}'"},
-			{"30,000 connections split over 3 local worker processes: one plan, one publisher, one merged result (results/runs/<time>-run/workers/ keeps each worker's own)", "pushbench run --procs 3 --transports ws --connections 30000 --ramp 5000"},
+			{"30,000 connections split over 3 local worker processes and 2 builtin servers (one process holds at most its descriptor limit): one plan, one publisher, one merged result (results/runs/<time>-run/workers/ keeps each worker's own)", "pushbench run --procs 3 --servers 2 --transports ws --connections 30000 --ramp 5000"},
 			{"this process coordinates workers on other machines (each: pushbench worker --coordinator THIS-HOST:7000 --index I --allow-remote)", "pushbench run --workers 3 --listen :7000 --allow-remote --target http://10.0.0.5:8080 --transports ws"},
 		}
 	case "coordinate":

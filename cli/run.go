@@ -105,12 +105,15 @@ func runOrCoordinate(ctx context.Context, cmd string, args []string, stdout, std
 	fs.DurationVar(&o.connectTO, "connect-timeout", time.Duration(workload.DefaultConnectTimeout), "time allowed for each connection to become ready")
 	fs.DurationVar(&o.drain, "drain", time.Duration(workload.DefaultDrain), "how long after the last send late messages still count; later ones are lost (0 for none)")
 	fs.StringVar(&o.reconnect, "reconnect", "", "redial held connections the server ends or drops: BACKOFF[,MAX_BACKOFF[,ATTEMPTS]] (e.g. 500ms,5s,10; \"on\" for 500ms,5s, jitter 0.5, no attempt limit); SSE waits the server's retry and resends Last-Event-ID (default: a lost connection stays lost)")
-	fs.StringVar(&o.findMax, "find-max", "", "search each transport's highest sustained deliveries/s (fanout, echo) instead of one run at --rate: on, or KEY=VALUE,... of the scenario's find_max keys, e.g. below=100ms,loss_below=0.1%,start=1000/s,step=2x,max_steps=8,bisect=3,step_duration=10s")
+	o.worker = "0/1"
+	if !o.coordinate { // a coordinated run splits the connections itself and runs one timeline
+		fs.StringVar(&o.findMax, "find-max", "", "search each transport's highest sustained deliveries/s (fanout, echo) instead of one run at --rate: on, or KEY=VALUE,... of the scenario's find_max keys, e.g. below=100ms,loss_below=0.1%,start=1000/s,step=2x,max_steps=8,bisect=3,step_duration=10s")
+		fs.StringVar(&o.worker, "worker", "0/1", "this process's share of a run split over processes started apart, as index/count: it holds connections [index*N/count, (index+1)*N/count) but runs its own plan and publisher, so count processes publish count times the rate; pushbench merge joins their results (a coordinated run, --procs or --workers, runs one plan with one publisher)")
+	}
 	fs.StringVar(&o.name, "name", "run", "run name, used in the result directory name")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "runs"), "directory under which each run's result directory is written (empty: do not save)")
 	fs.StringVar(&o.format, "format", "text", "table format on stdout: text or markdown")
 	fs.BoolVar(&o.wide, "wide", false, "text table with every column (connect times, p90, p99.9, dup/ooo), not only those that fit 120 columns")
-	fs.StringVar(&o.worker, "worker", "0/1", "this process's slice of a distributed run, as index/count")
 	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times (for pushbench compare's significance test)")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not this machine (a host outside 127.0.0.0/8, ::1 and localhost); scenarios say target.allow_remote: true")
@@ -166,8 +169,18 @@ func runOrCoordinate(ctx context.Context, cmd string, args []string, stdout, std
 	if err := o.clusterFlags.check(fs, scs, worker, o.target, o.allowRemote); err != nil {
 		return usageError{err}
 	}
+	generators := worker.Count // this process holds 1/count of the connections
+	switch {
+	case o.clusterFlags.workers > 0:
+		generators = 0 // the workers run elsewhere, under their own limits
+	case o.clusterFlags.settings.Procs > 0:
+		generators = o.clusterFlags.settings.Procs
+	}
 	for _, sc := range scs {
 		if err := checkTargetLoopback(sc.Target, o.allowRemote); err != nil {
+			return usageError{scenarioError(sc, err)}
+		}
+		if err := checkDescriptors(sc, generators, descriptorLimit()); err != nil {
 			return usageError{scenarioError(sc, err)}
 		}
 		if sc.FindMax != nil && worker.Count > 1 {

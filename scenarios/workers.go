@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pushbench/pushbench/workload"
@@ -71,4 +72,10 @@ func (s *Scenario) validateWorkers(at func(path, format string, args ...any) err
 		return at("$.workers.procs", "a coordinated run (procs %d) cannot run find_max: each step's rate depends on the last outcome, in one process; drop procs or find_max", w.Procs)
 	}
 	return nil
+}
+
+// String is the block as a scenario writes it, for errors that compare two.
+func (w Workers) String() string {
+	return fmt.Sprintf("procs: %d, allow_partial: %t, ready_timeout: %s, max_clock_uncertainty: %s",
+		w.Procs, w.AllowPartial, time.Duration(w.ReadyTimeout), time.Duration(w.MaxClockUncertainty))
 }
