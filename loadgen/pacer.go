@@ -21,9 +21,9 @@ func (p Pacer) At(i int64) time.Duration {
 }
 
 // CountBefore is how many events are scheduled strictly before t: the index of
-// the first event at or after t.
+// the first event at or after t (0 for a pacer without a rate, which has none).
 func (p Pacer) CountBefore(t time.Duration) int64 {
-	if t <= p.Start {
+	if t <= p.Start || p.Rate <= 0 {
 		return 0
 	}
 	n := int64(math.Ceil(float64(t-p.Start) * p.Rate / float64(time.Second)))

@@ -281,6 +281,9 @@ func (r *run) execute(ctx context.Context) (results.Generator, *results.Histogra
 // due is how many measured events were due: all of them, or those scheduled
 // before the run was interrupted.
 func (r *run) due() int64 {
+	if r.sched.pacer.Rate <= 0 {
+		return 0 // interrupted before the plan was set: nothing was due
+	}
 	if r.interruptedAt == 0 {
 		return r.sched.measured
 	}
