@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,9 +45,11 @@ type clusterRun struct {
 	coord *cluster.Coordinator
 	local *localWorkers
 	log   *slog.Logger
+	ctx   context.Context // the run's: ended, the coordinator was interrupted
 
-	mu    sync.Mutex
-	parts map[*results.TransportResult]*cluster.Outcome // merged result -> the outcome it came from
+	mu       sync.Mutex
+	parts    map[*results.TransportResult]*cluster.Outcome // merged result -> the outcome it came from
+	failures []string                                      // why transports failed: the workers are told at the end
 }
 
 // startCluster listens, starts the local workers (--procs), and waits for
@@ -57,25 +60,32 @@ func (o *runOptions) startCluster(ctx context.Context, scs []*scenarios.Scenario
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	coord, err := cluster.Listen(ctx, addr, cluster.Options{
+	opts := cluster.Options{
 		Workers:             o.count(),
 		AllowPartial:        w.AllowPartial,
 		ReadyTimeout:        time.Duration(w.ReadyTimeout),
 		MaxClockUncertainty: time.Duration(w.MaxClockUncertainty),
 		Log:                 log,
-	})
+	}
+	var local *localWorkers
+	if o.settings.Procs > 0 {
+		local = &localWorkers{}
+		opts.ProcessExit = local.exitStatus // a child's death is named by its exit status
+	}
+	coord, err := cluster.Listen(ctx, addr, opts)
 	if err != nil {
 		return nil, err
 	}
-	cl := &clusterRun{coord: coord, log: log, parts: map[*results.TransportResult]*cluster.Outcome{}}
-	if o.settings.Procs > 0 {
+	cl := &clusterRun{coord: coord, local: local, log: log, ctx: ctx, parts: map[*results.TransportResult]*cluster.Outcome{}}
+	if local != nil {
 		allowRemote := o.allowRemote
 		for _, sc := range scs {
 			allowRemote = allowRemote || sc.Target.AllowRemote
 		}
-		cl.local, err = startLocalWorkers(localWorkerOptions{count: o.settings.Procs, coordinator: coord.Addr().String(),
+		err = local.start(localWorkerOptions{count: o.settings.Procs, coordinator: coord.Addr().String(),
 			allowRemote: allowRemote, quiet: o.quiet, stderr: stderr, lost: coord.Lose})
 		if err != nil {
+			cl.fail(err)
 			cl.close()
 			return nil, err
 		}
@@ -85,6 +95,7 @@ func (o *runOptions) startCluster(ctx context.Context, scs []*scenarios.Scenario
 			"command", fmt.Sprintf("pushbench worker --coordinator HOST:%s --index I (0..%d)", portOf(coord.Addr()), o.count()-1))
 	}
 	if err := coord.AwaitWorkers(ctx); err != nil {
+		cl.fail(err)
 		cl.close()
 		if ctx.Err() != nil {
 			return nil, errInterrupted
@@ -108,6 +119,7 @@ func (cl *clusterRun) runTransport(ctx context.Context, sc scenarios.Scenario, c
 	}
 	out, err := cl.coord.RunWithServer(ctx, cluster.JobFromConfig(sc.Name, cfg), cfg.Progress, server)
 	if err != nil {
+		cl.fail(err)
 		return nil, err
 	}
 	if out.Merged.Partial {
@@ -168,9 +180,37 @@ func (cl *clusterRun) writeWorkerFiles(dir string, run *results.Run) error {
 	return nil
 }
 
-// close tells the workers the run is done and stops the local ones.
+// fail records why the run failed (a transport's error, a worker it could
+// not go on without), for the workers to be told at the end. What ends
+// with an interruption is the interruption's (failure says so).
+func (cl *clusterRun) fail(err error) {
+	if cl.ctx.Err() != nil {
+		return
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.failures = append(cl.failures, strings.ReplaceAll(err.Error(), "\n", "; ")) // errors.Join's lines
+}
+
+// failure is why the run failed, "" when it completed: the transports that
+// failed, or the coordinator's interruption. Thresholds are not: judging
+// them is the coordinator's business, and every worker did its part.
+func (cl *clusterRun) failure() string {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	switch {
+	case len(cl.failures) > 0:
+		return strings.Join(cl.failures, "; ")
+	case cl.ctx.Err() != nil:
+		return "the coordinator was interrupted"
+	}
+	return ""
+}
+
+// close tells the workers the run is done, and why it failed if it did
+// (each then exits non-zero), and stops the local ones.
 func (cl *clusterRun) close() {
-	if err := cl.coord.Close(); err != nil {
+	if err := cl.coord.CloseFailed(cl.failure()); err != nil {
 		cl.log.Warn("closing the coordinator", "err", err)
 	}
 	if cl.local != nil {

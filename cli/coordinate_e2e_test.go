@@ -92,3 +92,41 @@ func freeLoopbackAddr(t *testing.T) string {
 	ln.Close()
 	return addr
 }
+
+// TestE2EWorkerToldTheRunFailed: when pushbench coordinate fails the run
+// because another worker never joined, the worker that did join is told
+// why: it logs the reason at error level and exits 1, not 0 as if its work
+// counted.
+func TestE2EWorkerToldTheRunFailed(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(scenario, []byte("name: alone\ntransports: [ws]\nconnections: 4\nduration: 1s\nworkers:\n  ready_timeout: 1s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeLoopbackAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var cerr, werr bytes.Buffer
+	coord := exec.CommandContext(ctx, bin, "coordinate", "--workers", "2", "--listen", addr, "--out", dir, scenario)
+	coord.Stderr = &cerr
+	if err := coord.Start(); err != nil {
+		t.Fatal(err)
+	}
+	worker := exec.CommandContext(ctx, bin, "worker", "--coordinator", addr, "--index", "0", "--join-timeout", "30s")
+	worker.Stderr = &werr
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	const why = "worker 1 (never joined) joining: did not join within 1s (workers.ready_timeout)"
+	err := coord.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(cerr.String(), "pushbench coordinate: "+why) {
+		t.Fatalf("coordinate: %v, want exit 2 naming worker 1\n%s", err, cerr.String())
+	}
+	err = worker.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+		!strings.Contains(werr.String(), `level=ERROR msg="the coordinator ended the run as failed" reason="`+why) ||
+		!strings.Contains(werr.String(), "pushbench worker: worker 0: the coordinator ended the run as failed: "+why) {
+		t.Fatalf("worker: %v, want exit 1 with the coordinator's reason\n%s", err, werr.String())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,31 +38,33 @@ type localWorkerOptions struct {
 
 // localWorkers are the worker processes of pushbench run --procs N:
 // `pushbench worker --coordinator ADDR --index i`, children of this process
-// that die with it.
+// that die with it. The zero value has none yet; start starts them (after
+// the coordinator, which asks exitStatus, listens).
 type localWorkers struct {
+	mu       sync.Mutex
 	procs    []*localWorker
 	stopping atomic.Bool
 }
 
 // localWorker is one child.
 type localWorker struct {
-	index int
-	cmd   *exec.Cmd
-	done  chan struct{} // closed once it exited and was reaped
+	index  int
+	cmd    *exec.Cmd
+	status string        // how it exited ("worker process 4242 exited: signal: killed"), set before done closes
+	done   chan struct{} // closed once it exited and was reaped
 }
 
-// startLocalWorkers starts o.count workers; each is watched, and one that
-// exits before stop is reported lost with its exit status.
-func startLocalWorkers(o localWorkerOptions) (*localWorkers, error) {
+// start starts o.count workers; each is watched, and one that exits before
+// stop is reported lost with its exit status.
+func (lw *localWorkers) start(o localWorkerOptions) error {
 	if o.executable == nil {
 		o.executable = os.Executable
 	}
 	exe, err := o.executable()
 	if err != nil {
-		return nil, fmt.Errorf("--procs: find own executable: %w", err)
+		return fmt.Errorf("--procs: find own executable: %w", err)
 	}
 	out := &lockedWriter{w: o.stderr}
-	lw := &localWorkers{}
 	for i := range o.count {
 		args := []string{"worker", "--coordinator", o.coordinator, "--index", strconv.Itoa(i), "--join-timeout", localJoinTimeout.String()}
 		if o.allowRemote {
@@ -82,30 +85,65 @@ func startLocalWorkers(o localWorkerOptions) (*localWorkers, error) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			lw.stop()
-			return nil, fmt.Errorf("--procs: start worker %d: %w", i, err)
+			return fmt.Errorf("--procs: start worker %d: %w", i, err)
 		}
 		w := &localWorker{index: i, cmd: cmd, done: make(chan struct{})}
+		lw.mu.Lock()
 		lw.procs = append(lw.procs, w)
+		lw.mu.Unlock()
 		go func() {
 			err := cmd.Wait()
 			prefixed.flush()
+			status := "exit status 0"
+			if err != nil {
+				status = err.Error()
+			}
+			w.status = fmt.Sprintf("worker process %d exited: %s", cmd.Process.Pid, status)
 			close(w.done)
 			if !lw.stopping.Load() && o.lost != nil {
-				status := "exit status 0"
-				if err != nil {
-					status = err.Error()
-				}
-				o.lost(w.index, fmt.Sprintf("worker process %d exited: %s", cmd.Process.Pid, status))
+				o.lost(w.index, w.status)
 			}
 		}()
 	}
-	return lw, nil
+	return nil
+}
+
+// exitStatus says how worker index's process exited, waiting up to wait
+// for it, or "" (still running, or no such child): the coordinator names a
+// worker whose connection ended by its process's exit
+// (cluster.Options.ProcessExit).
+func (lw *localWorkers) exitStatus(index int, wait time.Duration) string {
+	lw.mu.Lock()
+	var w *localWorker
+	if index >= 0 && index < len(lw.procs) {
+		w = lw.procs[index]
+	}
+	lw.mu.Unlock()
+	if w == nil {
+		return ""
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-w.done:
+		return w.status
+	case <-timer.C:
+		return ""
+	}
+}
+
+// children are the workers started so far.
+func (lw *localWorkers) children() []*localWorker {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return slices.Clone(lw.procs)
 }
 
 // pids are the children's process ids, by index.
 func (lw *localWorkers) pids() []int {
-	out := make([]int, len(lw.procs))
-	for i, w := range lw.procs {
+	procs := lw.children()
+	out := make([]int, len(procs))
+	for i, w := range procs {
 		out[i] = w.cmd.Process.Pid
 	}
 	return out
@@ -116,7 +154,7 @@ func (lw *localWorkers) pids() []int {
 func (lw *localWorkers) stop() {
 	lw.stopping.Store(true)
 	deadline := time.After(localStopGrace)
-	for _, w := range lw.procs {
+	for _, w := range lw.children() {
 		select {
 		case <-w.done:
 			continue

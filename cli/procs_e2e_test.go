@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -36,7 +37,7 @@ func TestE2ERunProcs(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if !strings.Contains(stdout, "ws: 3 workers; clock offsets to the coordinator") {
+	if !strings.Contains(stdout, "ws: 3 workers; one clock (same machine): no clock offset applied") {
 		t.Errorf("stdout lacks the workers' clock line:\n%s", stdout)
 	}
 	dirs, _ := filepath.Glob(filepath.Join(out, "*-procs"))
@@ -67,6 +68,11 @@ func TestE2ERunProcs(t *testing.T) {
 		}
 		if len(tr.Workers) != 3 || tr.Workers[2].PID == 0 || tr.Workers[2].Host == "" {
 			t.Errorf("%s: workers %+v", tr.Transport, tr.Workers)
+		}
+		for _, w := range tr.Workers { // on this machine: the coordinator's clock
+			if !w.SameClock || w.ClockOffset != 0 || w.ClockUncertainty != 0 {
+				t.Errorf("%s: worker %+v, want one clock, offset 0", tr.Transport, w)
+			}
 		}
 		if rt := remerged.Transports[k]; rt.Counters != c || !rt.Hist(results.HistLatency).Equal(tr.Hist(results.HistLatency)) {
 			t.Errorf("%s: the worker files merge to %+v, result.json says %+v", tr.Transport, rt.Counters, c)
@@ -140,34 +146,59 @@ func tableCell(t *testing.T, table, row, column string) string {
 }
 
 // TestE2ERunProcsWorkerKilled: a worker process killed (SIGKILL) in the
-// measured window fails the run with exit 2, naming the worker and the
-// phase, at once rather than at the end of the plan; with
-// workers.allow_partial the run completes with a partial result missing
-// that worker.
+// measured window fails the run with exit 2, naming the worker, the phase
+// and its process's exit, at once rather than at the end of the plan, and
+// the other workers exit 1 saying why; with workers.allow_partial the run
+// completes with a partial result missing that worker, unless the worker
+// killed is the publisher (worker 0): without it the plan cannot be
+// carried out, and the run fails naming it. Local workers share the
+// coordinator's clock, so max_clock_uncertainty: 1us refuses none.
 func TestE2ERunProcsWorkerKilled(t *testing.T) {
 	bin := buildBinary(t)
-	for _, partial := range []bool{false, true} {
-		t.Run("allow_partial="+strconv.FormatBool(partial), func(t *testing.T) {
+	for _, tt := range []struct {
+		victim  int
+		partial bool
+	}{
+		{1, false},
+		{1, true},
+		{0, true},
+	} {
+		t.Run(fmt.Sprintf("worker %d, allow_partial=%v", tt.victim, tt.partial), func(t *testing.T) {
 			dir := t.TempDir()
 			scenario := filepath.Join(dir, "kill.yaml")
-			// Without allow_partial the plan runs a minute: the run must
-			// fail long before that, not wait for the others to finish.
-			duration := "60s"
-			if partial {
-				duration = "4s"
+			// A run that must fail plans a minute: it must fail long
+			// before that, not wait for the others to finish.
+			fails := !tt.partial || tt.victim == 0
+			duration := "4s"
+			if fails {
+				duration = "60s"
 			}
-			yaml := "name: kill\ntransports: [ws]\nconnections: 60\nrate: 20/s\nwarmup: 200ms\nduration: " + duration + "\nworkers:\n  procs: 3\n  allow_partial: " + strconv.FormatBool(partial) + "\n"
+			yaml := "name: kill\ntransports: [ws]\nconnections: 60\nrate: 20/s\nwarmup: 200ms\nduration: " + duration +
+				"\nworkers:\n  procs: 3\n  max_clock_uncertainty: 1us\n  allow_partial: " + strconv.FormatBool(tt.partial) + "\n"
 			if err := os.WriteFile(scenario, []byte(yaml), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			started := time.Now()
-			stdout, stderr, code := runKillingWorker(t, bin, 1, "run", "--out", dir, scenario)
-			if !partial {
+			stdout, stderr, code := runKillingWorker(t, bin, tt.victim, "run", "--out", dir, scenario)
+			if fails {
 				if took := time.Since(started); took > 40*time.Second {
 					t.Errorf("the run took %s: it waited for the 60 s plan instead of failing when the worker was lost", took.Round(time.Second))
 				}
-				if code != 2 || !regexp.MustCompile(`pushbench run: worker 1 \(host [^,]+, pid \d+, 127\.0\.0\.1:\d+\) running ws: `).MatchString(stderr) {
-					t.Fatalf("exit %d, want 2 naming worker 1 and its phase\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+				role := " "
+				if tt.victim == 0 {
+					role = ", the publisher, "
+				}
+				want := regexp.MustCompile(fmt.Sprintf(`pushbench run: worker %d \(host [^,]+, pid (\d+), 127\.0\.0\.1:\d+\)%srunning ws: worker process (\d+) exited: signal: killed`,
+					tt.victim, regexp.QuoteMeta(role)))
+				m := want.FindStringSubmatch(stderr)
+				if code != 2 || m == nil || m[1] != m[2] {
+					t.Fatalf("exit %d, want 2 naming worker %d, its phase and its process's exit\nstdout:\n%s\nstderr:\n%s", code, tt.victim, stdout, stderr)
+				}
+				if tt.victim == 0 && !strings.Contains(stderr, "the plan cannot be carried out without it") {
+					t.Errorf("stderr does not say the run cannot go on without its publisher:\n%s", stderr)
+				}
+				if n := strings.Count(stderr, `level=ERROR msg="the coordinator ended the run as failed"`); n != 2 {
+					t.Errorf("%d workers logged the run's failure, want the 2 left\n%s", n, stderr)
 				}
 				return
 			}
@@ -185,6 +216,9 @@ func TestE2ERunProcsWorkerKilled(t *testing.T) {
 			tr := run.Transports[0]
 			if !tr.Partial || len(tr.MissingWorkers) != 1 || tr.MissingWorkers[0] != 1 || tr.Counters.ConnReady != 40 {
 				t.Fatalf("partial %v, missing %v, %d ready; want worker 1's 20 connections missing", tr.Partial, tr.MissingWorkers, tr.Counters.ConnReady)
+			}
+			if c := tr.Counters; c.Sent != 80 || c.Expected != 40*80 || c.Lost != 0 {
+				t.Fatalf("sent %d, expected %d, lost %d; want the publisher's 80 sent to the 40 connections left, none lost", c.Sent, c.Expected, c.Lost)
 			}
 			if _, err := os.Stat(filepath.Join(dirs[0], workersDir, "worker-1.json")); !os.IsNotExist(err) {
 				t.Fatalf("worker-1.json of the killed worker: %v", err)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,12 +16,25 @@ import (
 // jobIndexEnv is where a Kubernetes Indexed Job puts each pod's index.
 const jobIndexEnv = "JOB_COMPLETION_INDEX"
 
+// workerSynopsis is pushbench worker's usage line and its exit statuses:
+// a worker's exit is what a Kubernetes Job (or a person) reads first.
+const workerSynopsis = `--coordinator HOST:PORT [flags]
+
+Exit status:
+  0    the coordinator completed the run (its thresholds are the coordinator's to judge)
+  1    the coordinator ended the run as failed: another worker lost or never
+       joined, a transport failed, the coordinator interrupted (the reason is logged)
+  2    this worker failed: a bad flag or coordinator address; the coordinator
+       unreachable, lost, or refusing it (index taken, clock too uncertain); a job
+       it refused (a target off this machine without --allow-remote) or whose run failed
+  130  interrupted`
+
 // runWorker is pushbench worker: one worker of a coordinated run. It joins
 // the coordinator, runs its share of each transport the coordinator sends,
-// and exits 0 when the coordinator says it is done, 2 on any error
-// (refused, the coordinator lost, interrupted).
+// and exits as workerSynopsis says: 0 when the coordinator completed the
+// run, 1 when it ended the run as failed, 2 when this worker failed.
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("worker", "--coordinator HOST:PORT [flags]", stdout)
+	fs := newFlagSet("worker", workerSynopsis, stdout)
 	coordinator := fs.String("coordinator", "", "the coordinator's address, HOST:PORT (pushbench coordinate --listen, or run --workers --listen)")
 	index := fs.String("index", "", "this worker's index, 0..N-1 (default: $"+jobIndexEnv+", which a Kubernetes Indexed Job sets)")
 	allowRemote := fs.Bool("allow-remote", false, "load a target that is not this machine, when the coordinator asks (a host outside 127.0.0.0/8, ::1 and localhost)")
@@ -34,6 +48,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *coordinator == "" {
 		return usageError{fmt.Errorf("--coordinator HOST:PORT is required")}
+	}
+	if err := cluster.CheckCoordinatorAddr(*coordinator); err != nil {
+		return usageError{fmt.Errorf("--coordinator: %w", err)}
 	}
 	i, err := workerIndex(*index)
 	if err != nil {
@@ -51,11 +68,17 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Coordinator: *coordinator, Index: i, JoinTimeout: *joinTimeout, Log: log,
 		CheckJob: func(j cluster.Job) error { return checkJobLoopback(j, *allowRemote) },
 	})
+	var jobErr *cluster.JobError
+	var runFailed *cluster.RunFailedError
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
 		return errInterrupted
+	case errors.As(err, &jobErr):
+		return exitError{code: 2, err: fmt.Errorf("worker %d: %w", i, err)}
+	case errors.As(err, &runFailed):
+		return exitError{code: 1, err: fmt.Errorf("worker %d: %w", i, err)}
 	}
 	return exitError{code: 2, err: fmt.Errorf("worker %d: %w", i, err)}
 }

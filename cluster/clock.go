@@ -20,10 +20,24 @@ type ClockEstimate struct {
 	// (the reply may have spent any part of it on either leg).
 	Uncertainty time.Duration
 	RTT         time.Duration
+	// SameClock: the worker runs on the coordinator's machine (the same
+	// kernel boot id) and reads its clock: Offset and Uncertainty are 0 by
+	// definition, whatever the exchange measured; RTT is still measured.
+	SameClock bool
 }
 
 func (e ClockEstimate) String() string {
+	if e.SameClock {
+		return fmt.Sprintf("one clock, same machine (round trip %s)", e.RTT)
+	}
 	return fmt.Sprintf("offset %s ±%s (round trip %s)", e.Offset, e.Uncertainty, e.RTT)
+}
+
+// sameClock is the estimate of a worker on the coordinator's machine: no
+// offset, no uncertainty, the measured round trip kept (the plan's lead
+// depends on it).
+func sameClock(measured ClockEstimate) ClockEstimate {
+	return ClockEstimate{RTT: measured.RTT, SameClock: true}
 }
 
 // clockSample is one ping round trip: t0 and t3 the coordinator's send and

@@ -22,8 +22,9 @@ func sampleMessages() []Message {
 		Histograms: map[string]*results.Histogram{results.HistLatency: results.NewHistogram()}, Received: []int64{3, 4}}
 	res.Histograms[results.HistLatency].Record(1500 * time.Microsecond)
 	return []Message{
-		&Hello{Version: Version, Index: 2, Host: "box", PID: 42, Env: results.Env{Version: "v1", Cores: 2}},
+		&Hello{Version: Version, Index: 2, Host: "box", PID: 42, Env: results.Env{Version: "v1", Cores: 2}, BootID: "8b5b6e2c-0f3e-4b8a-9c1d-2a7e5f4d3c21"},
 		&Welcome{Version: Version, Count: 3, ClockOffset: 3 * time.Second, ClockUncertainty: 40 * time.Microsecond},
+		&Welcome{Version: Version, Count: 3, SameClock: true},
 		&Ping{Seq: 7, T0: 1700000000000000000},
 		&Pong{Seq: 7, T0: 1, T1: 2, T2: 3},
 		&Job{ID: 4, Scenario: "s", Transport: clients.Name("ws"), Workload: workload.Workload{Pattern: workload.Fanout, Connections: 30,
@@ -38,6 +39,7 @@ func sampleMessages() []Message {
 		&Failed{Job: 4, Error: "ws: dial: refused"},
 		&Abort{Job: 4, Reason: "worker 2 lost"},
 		&Done{},
+		&Done{Failure: "worker 1 (never joined) joining: did not join within 1m0s"},
 		&ErrorMessage{Message: "worker index 5 out of range"},
 	}
 }

@@ -22,10 +22,13 @@ const (
 )
 
 // helloTimeout bounds how long a new connection may take to say Hello;
-// pingTimeout how long one clock ping may take to be answered.
+// pingTimeout how long one clock ping may take to be answered;
+// processExitWait how long a lost worker's process may take to report its
+// exit (Options.ProcessExit) once its connection ended.
 const (
-	helloTimeout = 10 * time.Second
-	pingTimeout  = 5 * time.Second
+	helloTimeout    = 10 * time.Second
+	pingTimeout     = 5 * time.Second
+	processExitWait = time.Second
 )
 
 // Options configure a Coordinator.
@@ -34,15 +37,28 @@ type Options struct {
 	Workers int
 	// AllowPartial merges the workers that reported when one is lost, never
 	// joins or is not ready in time, and marks the result partial, instead
-	// of failing the run.
+	// of failing the run. It keeps going only without workers that receive:
+	// losing the publisher of a fan-out fails the run all the same, since
+	// the receivers would count every message it never sent as lost.
 	AllowPartial bool
 	// ReadyTimeout is how long workers may take to join, and to open their
 	// connections past the expected ramp (connections / ramp + the connect
 	// timeout).
 	ReadyTimeout time.Duration
 	// MaxClockUncertainty refuses a worker whose clock offset is known to
-	// less than this (half the best ping round trip).
+	// less than this (half the best ping round trip). A worker on the
+	// coordinator's machine (BootID) shares its clock and is never refused
+	// for it.
 	MaxClockUncertainty time.Duration
+	// BootID is this machine's kernel boot id; a worker that sends the same
+	// reads this clock: offset 0, uncertainty 0. Default ReadBootID().
+	BootID string
+	// ProcessExit, when set, says how worker index's process ended ("worker
+	// process 4242 exited: signal: killed"), waiting up to wait for it, or
+	// "" when it is still running or unknown. pushbench run --procs knows
+	// its children: a worker whose connection ended because its process
+	// died is then reported with the exit status.
+	ProcessExit func(index int, wait time.Duration) string
 	// ResultGrace is how long past the plan's end, drain and leak check a
 	// worker's result may take to arrive.
 	ResultGrace time.Duration
@@ -76,6 +92,9 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.BootID == "" {
+		o.BootID = ReadBootID()
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -98,6 +117,7 @@ type Coordinator struct {
 	joining     map[int]*member // said hello, clock being measured
 	joinsClosed bool
 	gone        map[int]*WorkerFault // why a worker is not a member (lost, exited, never joined)
+	refused     map[int]*WorkerFault // the last refusal of a worker that said it was this index
 	job         *jobState            // the job running, nil between jobs
 	nextJob     int
 	closed      bool
@@ -123,7 +143,7 @@ func Serve(ln net.Listener, o Options) *Coordinator {
 	c := &Coordinator{
 		opts: o.withDefaults(), ln: ln, ctx: ctx, cancel: cancel,
 		kick:    make(chan struct{}, 1),
-		members: map[int]*member{}, joining: map[int]*member{}, gone: map[int]*WorkerFault{},
+		members: map[int]*member{}, joining: map[int]*member{}, gone: map[int]*WorkerFault{}, refused: map[int]*WorkerFault{},
 	}
 	c.wg.Add(1)
 	go c.accept()
@@ -186,17 +206,25 @@ func (c *Coordinator) join(conn net.Conn) {
 		return
 	}
 	m := newMember(p, *hello, addr)
-	refuse := func(why string) {
-		c.opts.Log.Warn("worker refused", "index", hello.Index, "host", hello.Host, "pid", hello.PID, "from", addr, "why", why)
-		_ = p.send(&ErrorMessage{Message: why})
+	// refuse tells the worker why (message) and ends it; why, without the
+	// worker's name, is kept for its index when it is about the worker
+	// itself, so a run that fails for the index's absence says why.
+	refuse := func(message, why string) {
+		c.opts.Log.Warn("worker refused", "index", hello.Index, "host", hello.Host, "pid", hello.PID, "from", addr, "why", message)
+		if why != "" {
+			c.recordRefusal(m.fault("refused", why))
+		}
+		_ = p.send(&ErrorMessage{Message: message})
 		conn.Close()
 	}
+	named := fmt.Sprintf("worker %d%s", hello.Index, describeWorker(hello.Host, hello.PID, addr))
 	if hello.Version != Version {
-		refuse(fmt.Sprintf("protocol version %d (worker) differs from the coordinator's %d: run the same pushbench release on the coordinator and every worker", hello.Version, Version))
+		why := fmt.Sprintf("protocol version %d (worker) differs from the coordinator's %d: run the same pushbench release on the coordinator and every worker", hello.Version, Version)
+		refuse(why, why)
 		return
 	}
 	if why := c.reserve(m); why != "" {
-		refuse(why)
+		refuse(why, "")
 		return
 	}
 	c.wg.Add(1)
@@ -205,31 +233,48 @@ func (c *Coordinator) join(conn net.Conn) {
 		c.read(m)
 	}()
 	est, err := c.syncClock(c.ctx, m)
+	same := sharesClock(c.opts.BootID, hello.BootID)
+	var measured []any // what the exchange measured, logged for information only
 	switch {
 	case err != nil:
 		c.unreserve(m)
-		refuse(fmt.Sprintf("worker %d: clock exchange failed: %v", hello.Index, err))
+		why := "clock exchange failed: " + err.Error()
+		refuse(named+": "+why, why)
 		return
+	case same:
+		// One kernel, one clock: what the exchange measured is its own noise.
+		measured = []any{"measured_offset", est.Offset, "measured_uncertainty", est.Uncertainty}
+		est = sameClock(est)
 	case est.Uncertainty > c.opts.MaxClockUncertainty:
 		c.unreserve(m)
-		refuse(fmt.Sprintf("worker %d%s: clock uncertainty ±%s exceeds the limit ±%s (workers.max_clock_uncertainty): its best round trip to the coordinator took %s; latency across its clock would be off by that much. Run it nearer the coordinator, or raise the limit",
-			hello.Index, describeWorker(hello.Host, hello.PID, addr), est.Uncertainty, c.opts.MaxClockUncertainty, est.RTT))
+		why := fmt.Sprintf("clock uncertainty ±%s exceeds the limit ±%s (workers.max_clock_uncertainty): its best round trip to the coordinator took %s; latency across its clock would be off by that much. Run it nearer the coordinator, or raise the limit",
+			est.Uncertainty, c.opts.MaxClockUncertainty, est.RTT)
+		refuse(named+": "+why, why)
 		return
 	}
 	// The welcome goes out before the worker becomes a member: from then on
 	// a run may send it a job, and a worker reads a welcome first.
-	if err := p.send(&Welcome{Version: Version, Count: c.opts.Workers, ClockOffset: est.Offset, ClockUncertainty: est.Uncertainty}); err != nil {
+	if err := p.send(&Welcome{Version: Version, Count: c.opts.Workers, ClockOffset: est.Offset, ClockUncertainty: est.Uncertainty, SameClock: est.SameClock}); err != nil {
 		c.unreserve(m)
 		c.opts.Log.Warn("worker not joined: sending the welcome failed", "index", hello.Index, "from", addr, "err", err)
+		c.recordRefusal(m.fault("joining", "sending the welcome failed: "+err.Error()))
 		conn.Close()
 		return
 	}
-	if why := c.admit(m, est); why != "" {
-		refuse(why) // welcomed, then refused: the worker ends with this reason
+	if why := c.admit(m, est, measured...); why != "" {
+		refuse(why, "") // welcomed, then refused: the worker ends with this reason
 		return
 	}
-	c.opts.Log.Info("worker joined", "index", hello.Index, "host", hello.Host, "pid", hello.PID, "from", addr,
-		"clock_offset", est.Offset, "clock_uncertainty", est.Uncertainty)
+}
+
+// recordRefusal keeps f as why its index is missing, should the run end
+// up without it.
+func (c *Coordinator) recordRefusal(f *WorkerFault) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f.Index >= 0 && f.Index < c.opts.Workers && c.members[f.Index] == nil {
+		c.refused[f.Index] = f
+	}
 }
 
 // reserve holds m's index while its clock is measured, or says why not.
@@ -237,19 +282,19 @@ func (c *Coordinator) reserve(m *member) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	i, n := m.index, c.opts.Workers
-	switch {
-	case c.joinsClosed:
-		return fmt.Sprintf("worker %d: the run has started without it (joins close when every worker joined or workers.ready_timeout passed)", i)
-	case i < 0 || i >= n:
+	if i < 0 || i >= n {
 		return fmt.Sprintf("worker index %d out of range: this run has %d workers, indexes 0..%d", i, n, n-1)
 	}
 	other := c.members[i]
 	if other == nil {
 		other = c.joining[i]
 	}
-	if other != nil {
-		return fmt.Sprintf("worker index %d already joined%s: a worker cannot be counted twice; give each worker its own --index",
+	switch {
+	case other != nil:
+		return fmt.Sprintf("worker index %d is already taken by a worker that joined%s: a worker cannot be counted twice; give each worker its own --index",
 			i, describeWorker(other.hello.Host, other.hello.PID, other.addr))
+	case c.joinsClosed:
+		return fmt.Sprintf("worker %d: the run has started without it (joins close when every worker joined or workers.ready_timeout passed)", i)
 	}
 	c.joining[i] = m
 	return ""
@@ -264,8 +309,8 @@ func (c *Coordinator) unreserve(m *member) {
 }
 
 // admit makes a reserved worker a member with its clock estimate, unless
-// joins closed meanwhile.
-func (c *Coordinator) admit(m *member, est ClockEstimate) string {
+// joins closed meanwhile; logAttrs go on its "worker joined" line.
+func (c *Coordinator) admit(m *member, est ClockEstimate, logAttrs ...any) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.joining[m.index] == m {
@@ -277,6 +322,10 @@ func (c *Coordinator) admit(m *member, est ClockEstimate) string {
 	m.clock = est
 	c.members[m.index] = m
 	delete(c.gone, m.index)
+	delete(c.refused, m.index)
+	// Logged before anyone waiting for the workers can see it joined.
+	c.opts.Log.Info("worker joined", append([]any{"index", m.index, "host", m.hello.Host, "pid", m.hello.PID, "from", m.addr,
+		"clock_offset", est.Offset, "clock_uncertainty", est.Uncertainty, "same_clock", est.SameClock}, logAttrs...)...)
 	c.notify()
 	return ""
 }
@@ -335,6 +384,8 @@ func (c *Coordinator) closeJoins() error {
 			f = g
 		} else if m := c.joining[i]; m != nil {
 			f = m.fault("joining", fmt.Sprintf("still measuring its clock after %s (workers.ready_timeout)", c.opts.ReadyTimeout))
+		} else if r := c.refused[i]; r != nil {
+			f = r
 		}
 		c.gone[i] = f
 		missing = append(missing, f)
@@ -350,7 +401,8 @@ func (c *Coordinator) closeJoins() error {
 
 // Lose reports that worker index is gone (its process exited, say): a
 // member is dropped; a worker not yet joined is recorded, so waiting for
-// it ends at once.
+// it ends at once (named by its refusal, when the coordinator refused it:
+// that is why its process exited).
 func (c *Coordinator) Lose(index int, why string) {
 	c.mu.Lock()
 	m := c.members[index]
@@ -359,7 +411,11 @@ func (c *Coordinator) Lose(index int, why string) {
 	}
 	if m == nil {
 		if _, already := c.gone[index]; !already {
-			c.gone[index] = &WorkerFault{Index: index, Phase: "joining", Reason: why}
+			f := c.refused[index]
+			if f == nil {
+				f = &WorkerFault{Index: index, Phase: "joining", Reason: why}
+			}
+			c.gone[index] = f
 		}
 		c.notify()
 		c.mu.Unlock()
@@ -371,7 +427,12 @@ func (c *Coordinator) Lose(index int, why string) {
 
 // Close tells every member the run is done (workers exit 0), waits briefly
 // for them to hang up, and stops listening.
-func (c *Coordinator) Close() error {
+func (c *Coordinator) Close() error { return c.CloseFailed("") }
+
+// CloseFailed is Close for a run that failed (why; "" is Close): every
+// member is told why, logs it and exits non-zero, so no worker looks as if
+// its work counted.
+func (c *Coordinator) CloseFailed(why string) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -392,7 +453,7 @@ func (c *Coordinator) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m.finish()
+			m.finish(why)
 		}()
 	}
 	wg.Wait()

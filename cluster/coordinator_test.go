@@ -65,10 +65,11 @@ func TestCoordinatedRunOnePublisherExactMerge(t *testing.T) {
 		if w.Index != i || w.Count != 3 || w.Host == "" || w.PID == 0 {
 			t.Errorf("worker %d labelled %+v", i, w)
 		}
-		// One machine, one clock: the offset is within its own uncertainty
-		// plus scheduling noise.
-		if off := time.Duration(w.ClockOffset); off.Abs() > 5*time.Millisecond || time.Duration(w.ClockUncertainty) > cluster.DefaultMaxClockUncertainty {
-			t.Errorf("worker %d on this machine: offset %s ±%s", i, off, time.Duration(w.ClockUncertainty))
+		// One machine (one boot id), one clock: no offset, no uncertainty,
+		// no drift, by definition rather than by measurement.
+		if !w.SameClock || w.ClockOffset != 0 || w.ClockUncertainty != 0 || w.ClockDrift != 0 {
+			t.Errorf("worker %d on this machine: same clock %v, offset %s ±%s, drift %s; want one clock, all 0",
+				i, w.SameClock, time.Duration(w.ClockOffset), time.Duration(w.ClockUncertainty), time.Duration(w.ClockDrift))
 		}
 		if sent := out.Workers[i].Counters.Sent; (i == 0) != (sent > 0) {
 			t.Errorf("worker %d sent %d: only worker 0 publishes", i, sent)
@@ -92,14 +93,14 @@ func TestCoordinatedRunOnePublisherExactMerge(t *testing.T) {
 }
 
 // TestSkewedCoordinatorClock: a coordinator whose clock is 3 s ahead of the
-// workers' records offsets of about 3 s, and latency, read on its clock
-// through those offsets, stays small.
+// workers' (on other machines: another boot id) records offsets of about
+// 3 s, and latency, read on its clock through those offsets, stays small.
 func TestSkewedCoordinatorClock(t *testing.T) {
 	_, base := servertest.Start(t, servers.Config{})
 	const skew = 3 * time.Second
 	c := startCoordinator(t, cluster.Options{Workers: 2, Now: func() time.Time { return time.Now().Add(skew) }})
 	for i := range 2 {
-		startWorker(t, c, i, nil)
+		startWorker(t, c, i, elsewhere)
 	}
 	awaitWorkers(t, c)
 	out, err := runJob(t, c, fanoutJob(base, 10))
@@ -107,6 +108,9 @@ func TestSkewedCoordinatorClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range out.Merged.Workers {
+		if w.SameClock {
+			t.Errorf("worker %d with another boot id taken for one on the coordinator's clock", w.Index)
+		}
 		if off := time.Duration(w.ClockOffset); (off - skew).Abs() > 50*time.Millisecond {
 			t.Errorf("worker %d: offset %s, want about %s", w.Index, off, skew)
 		}
@@ -123,14 +127,14 @@ func TestSkewedCoordinatorClock(t *testing.T) {
 	}
 }
 
-// TestJoinRefusals: a worker whose clock is not known well enough, an index
-// out of range, an index already joined and another protocol version are
-// refused with a message saying why; the worker already joined is not
-// disturbed and the run goes on with it.
+// TestJoinRefusals: a worker on another machine whose clock is not known
+// well enough, an index out of range, an index already taken and another
+// protocol version are refused with a message saying why; the worker
+// already joined is not disturbed and the run goes on with it.
 func TestJoinRefusals(t *testing.T) {
 	t.Run("clock uncertainty", func(t *testing.T) {
 		c := startCoordinator(t, cluster.Options{Workers: 1, MaxClockUncertainty: time.Nanosecond})
-		err := startWorker(t, c, 0, nil).result(t)
+		err := startWorker(t, c, 0, elsewhere).result(t)
 		var refused *cluster.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "worker 0") ||
 			!strings.Contains(err.Error(), "clock uncertainty ±") || !strings.Contains(err.Error(), "exceeds the limit ±1ns") {
@@ -145,7 +149,7 @@ func TestJoinRefusals(t *testing.T) {
 		index int
 		want  string
 	}{
-		{"duplicate", 0, "worker index 0 already joined (host first, pid"},
+		{"duplicate", 0, "worker index 0 is already taken by a worker that joined (host first, pid"},
 		{"out of range", 2, "worker index 2 out of range: this run has 2 workers, indexes 0..1"},
 		{"negative", -1, "worker index -1 out of range"},
 	} {

@@ -6,19 +6,27 @@ import (
 )
 
 // WorkerFault is a worker the run could not count on: it never joined, was
-// not ready in time, its connection was lost, or its result did not arrive
-// by the deadline. Without workers.allow_partial it fails the run; the CLI
-// exits 2 on it.
+// refused, was not ready in time, its connection was lost, or its result
+// did not arrive by the deadline. Without workers.allow_partial it fails
+// the run; the CLI exits 2 on it. Losing the publisher of a pattern that
+// publishes fails the run even with allow_partial: the receivers would
+// count every message it never sent as lost, blaming the server.
 type WorkerFault struct {
 	Index  int
-	Host   string // "" for a worker that never joined
+	Host   string // "" for a worker that never connected
 	PID    int
 	Addr   string
-	Phase  string // "joining", "opening ws connections", "running ws", ...
+	Phase  string // "joining", "refused", "opening ws connections", "running ws", ...
 	Reason string
+	// Publisher: the worker published the job's messages (fan-out).
+	Publisher bool
 }
 
 func (e *WorkerFault) Error() string {
+	if e.Publisher {
+		return fmt.Sprintf("worker %d%s, the publisher, %s: %s: the plan cannot be carried out without it (workers.allow_partial goes on only without workers that receive)",
+			e.Index, describeWorker(e.Host, e.PID, e.Addr), e.Phase, e.Reason)
+	}
 	return fmt.Sprintf("worker %d%s %s: %s", e.Index, describeWorker(e.Host, e.PID, e.Addr), e.Phase, e.Reason)
 }
 

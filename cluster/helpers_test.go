@@ -38,6 +38,11 @@ func startCoordinator(t *testing.T, o cluster.Options) *cluster.Coordinator {
 	return c
 }
 
+// elsewhere makes a worker stand for one on another machine: another
+// kernel boot id, so its clock offset is measured and applied, and the
+// clock limit applies to it.
+func elsewhere(o *cluster.WorkerOptions) { o.BootID = "another-machine" }
+
 // worker is a RunWorker running in the background.
 type worker struct {
 	done   chan error

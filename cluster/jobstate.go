@@ -24,6 +24,11 @@ type jobState struct {
 	phase     string
 	parts     map[int]*member // the workers given the job
 	missing   []int           // workers of the run not given it (lost before)
+	// publisher is the worker that publishes the job's messages (the lowest
+	// index given it), or -1 when the pattern has no publisher. Without it
+	// the receivers would count every message it never sent as lost, so it
+	// cannot be given up on (isPublisher).
+	publisher int
 
 	opened  map[int]bool
 	counts  map[int]loadgen.Opened
@@ -34,7 +39,7 @@ type jobState struct {
 }
 
 func newJobState(id int, transport string, parts []*member, missing []int) *jobState {
-	j := &jobState{id: id, transport: transport, phase: phaseOpening, parts: map[int]*member{}, missing: missing,
+	j := &jobState{id: id, transport: transport, phase: phaseOpening, parts: map[int]*member{}, missing: missing, publisher: -1,
 		opened: map[int]bool{}, counts: map[int]loadgen.Opened{}, results: map[int]*results.TransportResult{},
 		failed: map[int]string{}, lost: map[int]string{}, aborted: map[int]string{}}
 	for _, m := range parts {
@@ -55,6 +60,9 @@ func (j *jobState) done(i int) bool {
 	_, lost := j.lost[i]
 	return j.results[i] != nil || failed || lost
 }
+
+// isPublisher reports whether worker i publishes the job's messages.
+func (j *jobState) isPublisher(i int) bool { return j.publisher >= 0 && j.publisher == i }
 
 // phaseName says where the job stands, for fault messages.
 func (j *jobState) phaseName() string {

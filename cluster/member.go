@@ -46,10 +46,11 @@ func (m *member) fault(phase, reason string) *WorkerFault {
 	return &WorkerFault{Index: m.index, Host: m.hello.Host, PID: m.hello.PID, Addr: m.addr, Phase: phase, Reason: reason}
 }
 
-// finish sends Done, half-closes, and waits (bounded) for the worker to hang
-// up, so the Done is read before the connection goes.
-func (m *member) finish() {
-	_ = m.p.send(&Done{})
+// finish sends Done (with the run's failure, if it failed), half-closes,
+// and waits (bounded) for the worker to hang up, so the Done is read before
+// the connection goes.
+func (m *member) finish(failure string) {
+	_ = m.p.send(&Done{Failure: failure})
 	if tc, ok := m.p.conn.(interface{ CloseWrite() error }); ok {
 		_ = tc.CloseWrite()
 	}
@@ -135,13 +136,24 @@ func (c *Coordinator) drop(m *member, why string) {
 }
 
 // lost takes a member whose connection ended out of the run, recording why
-// for the job it was in and for later messages.
+// for the job it was in and for later messages. A connection that ended by
+// itself is named by its process's exit, when Options.ProcessExit knows it.
 func (c *Coordinator) lost(m *member) {
+	c.mu.Lock()
+	ask := m.dropReason == "" && !c.closed && c.members[m.index] == m && c.opts.ProcessExit != nil
+	c.mu.Unlock()
+	exit := ""
+	if ask {
+		exit = c.opts.ProcessExit(m.index, processExitWait)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	why := m.dropReason
 	if why == "" {
 		why = "connection lost: " + describeConnErr(m.err)
+		if exit != "" {
+			why = exit + " (" + why + ")"
+		}
 	}
 	if c.joining[m.index] == m {
 		delete(c.joining, m.index)

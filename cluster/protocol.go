@@ -23,15 +23,21 @@ type Hello struct {
 	Host    string      `json:"host"`
 	PID     int         `json:"pid"`
 	Env     results.Env `json:"env"` // recorded in the worker's own result file
+	// BootID is the worker's kernel boot id (/proc/sys/kernel/random/boot_id;
+	// "" when unreadable): equal to the coordinator's, the two run on one
+	// machine and read one clock, so no offset is applied (Welcome.SameClock).
+	BootID string `json:"boot_id,omitempty"`
 }
 
 // Welcome accepts a worker: the run's worker count and its clock offset as
-// estimated at join.
+// estimated at join; SameClock says it runs on the coordinator's machine and
+// shares its clock (offset and uncertainty 0).
 type Welcome struct {
 	Version          int           `json:"version"`
 	Count            int           `json:"count"`
 	ClockOffset      time.Duration `json:"clock_offset"`
 	ClockUncertainty time.Duration `json:"clock_uncertainty"`
+	SameClock        bool          `json:"same_clock,omitempty"`
 }
 
 // Ping asks for the worker's clock: T0 is the coordinator's send time (Unix
@@ -110,8 +116,14 @@ type Abort struct {
 	Keep   bool   `json:"keep,omitempty"`
 }
 
-// Done ends a worker: the coordinator has finished; the worker exits 0.
-type Done struct{}
+// Done ends a worker: the coordinator has finished. Without a Failure the
+// run completed (its thresholds are the coordinator's to judge) and the
+// worker exits 0; with one the coordinator ended the run as failed, and the
+// worker logs why and exits non-zero: it must not look as if its work
+// counted.
+type Done struct {
+	Failure string `json:"failure,omitempty"`
+}
 
 // ErrorMessage is the coordinator refusing a worker or something it sent
 // (why, in words); the worker stops with this error.

@@ -117,7 +117,8 @@ func (c *Coordinator) results(ctx context.Context, j *jobState, deadline time.Ti
 }
 
 // failsNow reports (mu held) whether the job has already failed: a worker
-// was lost or its run failed, and the run may not go on without it. The job
+// was lost or its run failed, and the run may not go on without it (with
+// allow_partial it may, unless the worker lost is the publisher). The job
 // then stops at once instead of running the others to the end for a result
 // that will not be kept.
 func (c *Coordinator) failsNow(j *jobState) bool {
@@ -126,11 +127,8 @@ func (c *Coordinator) failsNow(j *jobState) bool {
 			return true
 		}
 	}
-	if c.opts.AllowPartial {
-		return false
-	}
 	for i := range j.lost {
-		if j.aborted[i] == "" {
+		if j.aborted[i] == "" && (!c.opts.AllowPartial || j.isPublisher(i)) {
 			return true
 		}
 	}
@@ -201,6 +199,9 @@ func (c *Coordinator) startJob(job Job) (*jobState, error) {
 		missing = append(missing, i)
 		f := c.gone[i]
 		if f == nil {
+			f = c.refused[i]
+		}
+		if f == nil {
 			f = &WorkerFault{Index: i, Phase: "joining", Reason: "never joined"}
 		}
 		faults = append(faults, f)
@@ -226,6 +227,9 @@ func (c *Coordinator) sendJobs(j *jobState, job Job) {
 	offsets := make([]time.Duration, len(parts))
 	for k, m := range parts {
 		offsets[k] = m.clock.Offset
+	}
+	if info, _ := job.Workload.Pattern.Info(); info.Publishes && len(parts) > 0 {
+		j.publisher = parts[0].index
 	}
 	c.mu.Unlock()
 	for k, m := range parts {
@@ -328,12 +332,20 @@ func (c *Coordinator) settle(ctx context.Context, j *jobState, waitErr error, la
 			slow = append(slow, i)
 		}
 	}
+	// The publisher cannot be given up on: the receivers would count every
+	// message it did not send as lost, and blame the server.
+	fatal := !c.opts.AllowPartial
+	for _, f := range faults {
+		if j.isPublisher(f.Index) {
+			f.Publisher, fatal = true, true
+		}
+	}
 	c.mu.Unlock()
 	switch {
 	case len(failed) > 0:
 		c.abort(j, "another worker's run failed", nil)
 		return fmt.Errorf("%s: %w", j.transport, errors.Join(failed...))
-	case len(faults) > 0 && !c.opts.AllowPartial:
+	case len(faults) > 0 && fatal:
 		c.abort(j, "worker fault: "+faults[0].Error(), nil)
 		return faultsError(faults)
 	case len(faults) > 0:
@@ -443,7 +455,8 @@ func (c *Coordinator) collect(ctx context.Context, j *jobState, resync bool) (*O
 		r := j.results[m.index]
 		u := used[m.index]
 		r.Workers = []results.Worker{{Index: m.index, Count: c.opts.Workers, Host: m.hello.Host, PID: m.hello.PID,
-			ClockOffset: results.Duration(u.Offset), ClockUncertainty: results.Duration(u.Uncertainty), ClockDrift: results.Duration(drift[m.index])}}
+			ClockOffset: results.Duration(u.Offset), ClockUncertainty: results.Duration(u.Uncertainty), ClockDrift: results.Duration(drift[m.index]),
+			SameClock: u.SameClock}}
 		out.Workers = append(out.Workers, r)
 		out.Envs = append(out.Envs, m.hello.Env)
 	}
@@ -464,11 +477,18 @@ func (c *Coordinator) collect(ctx context.Context, j *jobState, resync bool) (*O
 // resync measures the reporting workers' clocks again, all at once, and
 // returns how far each offset moved since the estimate the job used. A
 // worker whose new estimate is within the limit keeps it for the next job.
+// A worker on the coordinator's machine reads its clock: nothing to measure.
 func (c *Coordinator) resync(ctx context.Context, ms []*member) map[int]time.Duration {
 	var mu sync.Mutex
 	drift := map[int]time.Duration{}
 	var wg sync.WaitGroup
 	for _, m := range ms {
+		c.mu.Lock()
+		same := m.clock.SameClock
+		c.mu.Unlock()
+		if same {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

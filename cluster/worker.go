@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,6 +37,10 @@ type WorkerOptions struct {
 	Host string
 	PID  int
 	Env  results.Env
+	// BootID is this machine's kernel boot id (default ReadBootID()): a
+	// coordinator with the same one shares this worker's clock and applies
+	// no offset. Tests set another to stand for another machine.
+	BootID string
 	// CheckJob, when set, may refuse a job (a target off this machine
 	// without --allow-remote, say); the coordinator is told why.
 	CheckJob func(Job) error
@@ -61,6 +66,9 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	if o.Env == (results.Env{}) {
 		o.Env = results.CollectEnv()
 	}
+	if o.BootID == "" {
+		o.BootID = ReadBootID()
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -85,11 +93,51 @@ type RefusedError struct{ Message string }
 
 func (e *RefusedError) Error() string { return "coordinator: " + e.Message }
 
+// RunFailedError is the coordinator ending the run as failed (another
+// worker lost or never joined, a transport failed, the coordinator
+// interrupted): this worker did its part, but the run did not complete.
+type RunFailedError struct{ Reason string }
+
+func (e *RunFailedError) Error() string {
+	return "the coordinator ended the run as failed: " + e.Reason
+}
+
+// JobError is this worker's own part of a job failing: it refused the job
+// (CheckJob) or its run of it ended with an error. The coordinator is told
+// at once (that transport fails); RunWorker returns the first at the end.
+type JobError struct {
+	Transport string
+	Err       error
+}
+
+func (e *JobError) Error() string { return fmt.Sprintf("its %s job failed: %v", e.Transport, e.Err) }
+func (e *JobError) Unwrap() error { return e.Err }
+
+// CheckCoordinatorAddr refuses a coordinator address no retry could reach:
+// not HOST:PORT, or a port that is not a number from 1 to 65535. A host
+// that does not resolve yet is retried (in Kubernetes the coordinator's
+// Service name may appear after the worker starts).
+func CheckCoordinatorAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("coordinator address %q: want HOST:PORT: %w", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("coordinator address %q: port %q: want a number from 1 to 65535", addr, port)
+	}
+	return nil
+}
+
 // RunWorker joins the coordinator and runs the jobs it sends until it says
-// Done (nil). Any other end is an error: refused (*RefusedError), the
+// Done: nil when the run completed. Any other end is an error: the run
+// failed (*RunFailedError), this worker's part of a job failed (*JobError,
+// which wins over the former), refused (*RefusedError), a bad address, the
 // coordinator lost, a protocol error, or ctx ended.
 func RunWorker(ctx context.Context, o WorkerOptions) error {
 	o = o.withDefaults()
+	if err := CheckCoordinatorAddr(o.Coordinator); err != nil {
+		return err
+	}
 	conn, err := dialCoordinator(ctx, o)
 	if err != nil {
 		return err
@@ -98,19 +146,25 @@ func RunWorker(ctx context.Context, o WorkerOptions) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	w := &workerSession{o: o, p: newPeer(conn)}
-	if err := w.p.send(&Hello{Version: Version, Index: o.Index, Host: o.Host, PID: o.PID, Env: o.Env}); err != nil {
+	if err := w.p.send(&Hello{Version: Version, Index: o.Index, Host: o.Host, PID: o.PID, Env: o.Env, BootID: o.BootID}); err != nil {
 		return w.ended(ctx, fmt.Errorf("send hello to %s: %w", o.Coordinator, err))
 	}
 	welcome, err := w.awaitWelcome()
 	if err != nil {
 		return w.ended(ctx, err)
 	}
-	o.Log.Info("joined the coordinator", "coordinator", o.Coordinator, "index", o.Index, "workers", welcome.Count,
-		"clock_offset", welcome.ClockOffset, "clock_uncertainty", welcome.ClockUncertainty)
+	if welcome.SameClock {
+		o.Log.Info("joined the coordinator", "coordinator", o.Coordinator, "index", o.Index, "workers", welcome.Count,
+			"clock", "one clock (same machine)")
+	} else {
+		o.Log.Info("joined the coordinator", "coordinator", o.Coordinator, "index", o.Index, "workers", welcome.Count,
+			"clock_offset", welcome.ClockOffset, "clock_uncertainty", welcome.ClockUncertainty)
+	}
 	return w.ended(ctx, w.serve(ctx))
 }
 
-// dialCoordinator connects, retrying until the join timeout.
+// dialCoordinator connects, retrying until the join timeout; the last
+// attempt is made at the deadline itself.
 func dialCoordinator(ctx context.Context, o WorkerOptions) (net.Conn, error) {
 	deadline := time.Now().Add(o.JoinTimeout)
 	backoff := 100 * time.Millisecond
@@ -124,15 +178,18 @@ func dialCoordinator(ctx context.Context, o WorkerOptions) (net.Conn, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if time.Now().Add(backoff).After(deadline) {
+		left := time.Until(deadline)
+		if left <= 0 {
 			return nil, fmt.Errorf("coordinator %s not reachable within %s (--join-timeout), %d attempts: %w", o.Coordinator, o.JoinTimeout, attempt, err)
 		}
 		if attempt == 1 {
 			o.Log.Info("coordinator not reachable yet; retrying", "coordinator", o.Coordinator, "err", err, "until", o.JoinTimeout)
 		}
+		wait := time.NewTimer(min(backoff, left))
 		select {
-		case <-time.After(backoff):
+		case <-wait.C:
 		case <-ctx.Done():
+			wait.Stop()
 			return nil, ctx.Err()
 		}
 		backoff = min(2*backoff, maxDialBackoff)
@@ -143,6 +200,41 @@ func dialCoordinator(ctx context.Context, o WorkerOptions) (net.Conn, error) {
 type workerSession struct {
 	o WorkerOptions
 	p *peer
+
+	mu     sync.Mutex
+	failed *JobError // the first job this worker's part of failed
+}
+
+// jobFailed logs that this worker's part of a job failed (refused or its
+// run's error: a person reading only this worker's log must see it) and
+// keeps the first for the end.
+func (w *workerSession) jobFailed(job Job, what string, err error) {
+	w.o.Log.Error(what, "transport", job.Transport, "worker", fmt.Sprintf("%d/%d", job.Worker.Index, job.Worker.Count), "err", err)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.failed == nil {
+		w.failed = &JobError{Transport: string(job.Transport), Err: err}
+	}
+}
+
+// done is how the session ends on the coordinator's Done: nil when the run
+// completed and this worker's part of every job did; else why not.
+func (w *workerSession) done(d *Done) error {
+	w.mu.Lock()
+	own := w.failed
+	w.mu.Unlock()
+	if d.Failure != "" {
+		w.o.Log.Error("the coordinator ended the run as failed", "reason", d.Failure)
+	} else {
+		w.o.Log.Info("the coordinator is done: the run completed")
+	}
+	switch {
+	case own != nil:
+		return own
+	case d.Failure != "":
+		return &RunFailedError{Reason: d.Failure}
+	}
+	return nil
 }
 
 // ended prefers the context's error to what closing the connection on it
@@ -238,8 +330,7 @@ func (w *workerSession) serve(ctx context.Context) error {
 			case *Abort:
 				cur.abort(m)
 			case *Done:
-				w.o.Log.Info("the coordinator is done")
-				return nil
+				return w.done(m)
 			case *ErrorMessage:
 				return &RefusedError{Message: m.Message}
 			default:
@@ -284,6 +375,7 @@ func (w *workerSession) start(ctx context.Context, job Job) *workerJob {
 func (w *workerSession) run(ctx context.Context, job Job, wj *workerJob) Message {
 	if w.o.CheckJob != nil {
 		if err := w.o.CheckJob(job); err != nil {
+			w.jobFailed(job, "refused the coordinator's job", err)
 			return &Failed{Job: job.ID, Error: err.Error()}
 		}
 	}
@@ -311,6 +403,9 @@ func (w *workerSession) run(ctx context.Context, job Job, wj *workerJob) Message
 		return &Failed{Job: job.ID, Error: "stopped as the coordinator asked: " + why}
 	}
 	if err != nil {
+		if ctx.Err() == nil { // not the session ending under it
+			w.jobFailed(job, "the job failed", err)
+		}
 		return &Failed{Job: job.ID, Error: err.Error()}
 	}
 	return &Result{Job: job.ID, Result: res}

@@ -281,8 +281,10 @@ func (r *run) execute(ctx context.Context) (results.Generator, *results.Histogra
 // due is how many measured events were due: all of them, or those scheduled
 // before the run was interrupted.
 func (r *run) due() int64 {
-	if r.sched.pacer.Rate <= 0 {
-		return 0 // interrupted before the plan was set: nothing was due
+	select {
+	case <-r.planned:
+	default:
+		return 0 // interrupted before the plan was set: nothing was due (and the schedule is empty)
 	}
 	if r.interruptedAt == 0 {
 		return r.sched.measured
@@ -293,6 +295,11 @@ func (r *run) due() int64 {
 
 // window is the part of the measured window that actually ran.
 func (r *run) window() time.Duration {
+	select {
+	case <-r.planned:
+	default:
+		return 0 // interrupted before the plan: no window began
+	}
 	full := time.Duration(r.cfg.Workload.Duration)
 	if r.interruptedAt == 0 {
 		return full

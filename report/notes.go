@@ -210,10 +210,14 @@ func workerLines(t *results.TransportResult) []string {
 			t.Transport, t.MissingWorkers, count, reported))
 	}
 	var lo, hi, unc, drift time.Duration
-	coordinated := false
+	coordinated, workers, sameClock := false, 0, 0
 	for _, w := range t.Workers {
 		if w.Host == "" {
 			continue
+		}
+		workers++
+		if w.SameClock {
+			sameClock++
 		}
 		off := time.Duration(w.ClockOffset)
 		if !coordinated || off < lo {
@@ -229,11 +233,17 @@ func workerLines(t *results.TransportResult) []string {
 	if !coordinated {
 		return lines
 	}
+	if sameClock == workers { // on the coordinator's machine: nothing to correct
+		return append(lines, fmt.Sprintf("%s: %d workers; one clock (same machine): no clock offset applied", t.Transport, workers))
+	}
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Nanosecond) } // below the measurement's noise
 	line := fmt.Sprintf("%s: %d workers; clock offsets to the coordinator %s to %s, uncertainty at most ±%s",
 		t.Transport, len(t.Workers), signedDuration(r(lo)), signedDuration(r(hi)), results.FormatDuration(r(unc)))
 	if drift > 0 { // 0: not measured again (an interrupted run)
 		line += ", drift at most " + results.FormatDuration(r(drift))
+	}
+	if sameClock > 0 {
+		line += fmt.Sprintf(" (%d of them on the coordinator's machine: one clock, offset 0)", sameClock)
 	}
 	// Fan-out latency spans two workers' clocks: the publisher's stamp and
 	// the receiver's arrival; echo times a round trip on one clock.

@@ -120,6 +120,10 @@ type Worker struct {
 	ClockOffset      Duration `json:"clock_offset,omitempty"`
 	ClockUncertainty Duration `json:"clock_uncertainty,omitempty"`
 	ClockDrift       Duration `json:"clock_drift,omitempty"`
+	// SameClock: the worker ran on the coordinator's machine (the same
+	// kernel boot id) and read its clock, so no offset was applied; the
+	// clock figures are 0 by definition, not by measurement.
+	SameClock bool `json:"same_clock,omitempty"`
 }
 
 // Slice is the worker's index and count alone: what identifies its share
