@@ -27,7 +27,8 @@ const (
 // over several worker processes (here, or on other machines) that run one
 // plan with one publisher, merged exactly into one result. Procs starts that
 // many local worker processes (pushbench run --procs N); AllowPartial merges
-// what arrived when a worker is lost or never ready, instead of failing the
+// what arrived when a worker is lost or never ready (never without the worker
+// that publishes a fan-out), instead of failing the
 // run; ReadyTimeout is how long workers may take to join, and to open their
 // connections past the expected ramp; MaxClockUncertainty refuses a worker
 // whose clock offset to the coordinator is known less well than this.

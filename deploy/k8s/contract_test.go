@@ -132,6 +132,9 @@ func TestWorkerJobIsIndexedAndMatchesWorkers(t *testing.T) {
 	if spec.BackoffLimit == nil {
 		t.Error("worker Job: backoffLimit unset (the default 6 is not a choice written down)")
 	}
+	if !failsJobOnExit(spec.PodFailurePolicy, "worker", 1) {
+		t.Error("worker Job: no podFailurePolicy rule failing the Job on the worker's exit 1 (the coordinator ended the run as failed): replacement pods would wait for a coordinator that has gone")
+	}
 	if b := m.coordinator.Spec.BackoffLimit; b == nil || *b != 0 {
 		t.Errorf("coordinator Job: backoffLimit %v, want 0: a failed run is a result, not to be re-run", ptrValue(b))
 	}
@@ -140,6 +143,22 @@ func TestWorkerJobIsIndexedAndMatchesWorkers(t *testing.T) {
 			t.Errorf("Job %s: restartPolicy %q, want Never (a failed pod's log stays readable)", job.Name, p)
 		}
 	}
+}
+
+// failsJobOnExit reports whether policy fails the Job when container exits
+// with code.
+func failsJobOnExit(policy *batchv1.PodFailurePolicy, container string, code int32) bool {
+	if policy == nil {
+		return false
+	}
+	for _, r := range policy.Rules {
+		e := r.OnExitCodes
+		if r.Action == batchv1.PodFailurePolicyActionFailJob && e != nil && e.Operator == batchv1.PodFailurePolicyOnExitCodesOpIn &&
+			(e.ContainerName == nil || *e.ContainerName == container) && slices.Contains(e.Values, code) {
+			return true
+		}
+	}
+	return false
 }
 
 // ptrValue shows a pointer's value, or nil.
