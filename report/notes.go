@@ -53,13 +53,7 @@ func ErrorLines(run *results.Run) []string {
 		for _, b := range t.Baseline {
 			lines = append(lines, baselineLine(t.Transport, b))
 		}
-		for _, g := range t.Generator {
-			if g.Saturated {
-				for _, reason := range g.Reasons {
-					lines = append(lines, t.Transport+": load generator saturated (worker "+itoa(int64(g.Worker))+"): "+reason)
-				}
-			}
-		}
+		lines = append(lines, saturationLines(t)...)
 	}
 	return lines
 }
