@@ -78,6 +78,22 @@ func TestE2ERunProcs(t *testing.T) {
 			t.Errorf("%s: the worker files merge to %+v, result.json says %+v", tr.Transport, rt.Counters, c)
 		}
 	}
+	// A worker's own file says it is one worker's share, in the text
+	// report and the CSV; the merged result holds all three.
+	worker1 := filepath.Join(dirs[0], workersDir, "worker-1.json")
+	stdout, stderr, code = runBinary(t, bin, "report", worker1)
+	for _, want := range []string{"fanout, worker 1 of 3: its share (20) of the 60 connections per transport",
+		"ws: worker 1 of 3 only, not the whole run: its share (20) of the 60 connections, and another worker published"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("report %s: exit %d, stdout lacks %q:\n%s%s", worker1, code, want, stdout, stderr)
+		}
+	}
+	for _, c := range []struct{ path, row string }{{worker1, ",1,3,false,0 2\n"}, {dirs[0], ",3,3,false,\n"}} {
+		stdout, stderr, code = runBinary(t, bin, "report", "--format", "csv", c.path)
+		if code != 0 || !strings.Contains(stdout, "workers,worker_count,partial,missing_workers\n") || strings.Count(stdout, c.row) != 2 {
+			t.Errorf("report --format csv %s: exit %d, want two rows ending %q:\n%s%s", c.path, code, c.row, stdout, stderr)
+		}
+	}
 }
 
 // TestE2ERunProcsServerResources: in a coordinated run against two builtin

@@ -21,6 +21,7 @@ func sampleMessages() []Message {
 	res := &results.TransportResult{Transport: "ws", Workers: []results.Worker{{Index: 1, Count: 3}},
 		Histograms: map[string]*results.Histogram{results.HistLatency: results.NewHistogram()}, Received: []int64{3, 4}}
 	res.Histograms[results.HistLatency].Record(1500 * time.Microsecond)
+	latency := loadgen.NewLatencyBuckets(res.Histograms[results.HistLatency])
 	return []Message{
 		&Hello{Version: Version, Index: 2, Host: "box", PID: 42, Env: results.Env{Version: "v1", Cores: 2}, BootID: "8b5b6e2c-0f3e-4b8a-9c1d-2a7e5f4d3c21"},
 		&Welcome{Version: Version, Count: 3, ClockOffset: 3 * time.Second, ClockUncertainty: 40 * time.Microsecond},
@@ -34,7 +35,8 @@ func sampleMessages() []Message {
 			Payload: loadgen.Payload{Seq: "n"}, Worker: results.Worker{Index: 1, Count: 3}, NoPublish: true, ClockOffset: -time.Millisecond},
 		&Opened{Job: 4, Opened: loadgen.Opened{Attempted: 10, Ready: 9, Failed: 1}},
 		&Plan{Job: 4, Plan: loadgen.Plan{Start: time.Unix(1700000000, 5).UTC(), Rate: 50, Warmup: time.Second, Duration: 2 * time.Second, FirstSeq: 1, Topic: "pushbench-abc"}},
-		&Progress{Job: 4, Phase: "measuring", Elapsed: time.Second, Total: 2 * time.Second, Ready: 9, Received: 100, PerSecond: 50.5, Scheduled: true, P99: time.Millisecond},
+		&Progress{Job: 4, Phase: "measuring", Elapsed: time.Second, Total: 2 * time.Second, Ready: 9, Received: 100, PerSecond: 50.5, Scheduled: true, P99: time.Millisecond,
+			Latency: &latency},
 		&Result{Job: 4, Result: res},
 		&Failed{Job: 4, Error: "ws: dial: refused"},
 		&Abort{Job: 4, Reason: "worker 2 lost"},

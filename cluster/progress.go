@@ -22,10 +22,10 @@ func phaseRank(phase string) (rank int, ok bool) {
 	return 0, false
 }
 
-// reportProgress hands progress one snapshot of the whole job: counts summed
-// over the workers' latest snapshots, the phase and elapsed time of the
-// slowest, and the highest p99 (an upper bound of the merged one, which
-// only the merged histogram at the end gives exactly).
+// reportProgress hands progress one snapshot of the whole job: counts and
+// latency buckets summed over the workers' latest snapshots, the phase and
+// elapsed time of the slowest, and the highest p99 (an upper bound of the
+// merged one, which only the merged histogram at the end gives exactly).
 func (c *Coordinator) reportProgress(j *jobState, progress func(loadgen.Progress)) {
 	if progress == nil {
 		return
@@ -68,13 +68,25 @@ func combineProgress(transport string, snaps []Progress) (loadgen.Progress, bool
 		out.Ended += s.Ended
 		out.Reconnects += s.Reconnects
 		out.Sent += s.Sent
+		if s.Latency != nil {
+			if out.LatencyBuckets == nil {
+				out.LatencyBuckets = &loadgen.LatencyBuckets{}
+			}
+			out.LatencyBuckets.Add(*s.Latency)
+		}
 	}
 	return out, true
 }
 
-// progressMessage is a worker's snapshot for the wire.
+// progressMessage is a worker's snapshot for the wire: its latency
+// histogram goes in the live metrics' buckets (nil before the plan is set).
 func progressMessage(job int, p loadgen.Progress) *Progress {
-	return &Progress{Job: job, Phase: p.Phase, Elapsed: p.Elapsed.Round(time.Millisecond), Total: p.Total, Ready: p.Ready, Failed: p.Failed,
+	var latency *loadgen.LatencyBuckets
+	if p.Latency != nil {
+		b := loadgen.NewLatencyBuckets(p.Latency)
+		latency = &b
+	}
+	return &Progress{Latency: latency, Job: job, Phase: p.Phase, Elapsed: p.Elapsed.Round(time.Millisecond), Total: p.Total, Ready: p.Ready, Failed: p.Failed,
 		Received: p.Received, PerSecond: p.PerSecond, Scheduled: p.Scheduled, Missing: p.Missing, P99: p.P99,
 		Open: p.Open, Attempted: p.Attempted, Dropped: p.Dropped, Ended: p.Ended, Reconnects: p.Reconnects, Sent: p.Sent}
 }

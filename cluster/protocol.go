@@ -90,6 +90,10 @@ type Progress struct {
 	Ended      int64         `json:"ended"`
 	Reconnects int64         `json:"reconnects"`
 	Sent       int64         `json:"sent"`
+	// Latency is the worker's latency so far in the live metrics' fixed
+	// buckets (a few hundred bytes, whatever the samples): summed, they are
+	// exactly the buckets of the merged histogram.
+	Latency *loadgen.LatencyBuckets `json:"latency,omitempty"`
 }
 
 // Result is what a worker measured for a job: its own share, exactly.

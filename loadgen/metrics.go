@@ -19,7 +19,8 @@ const metricsPrefix = "pushbench_generator_"
 // histogram (Finish). Figures are summed per transport over every run of the
 // process, so counters only grow. The HdrHistogram in result.json stays the
 // exact record; the Prometheus histogram is a live view of it in fixed
-// buckets.
+// buckets (LatencyBuckets), which is what a coordinated run's workers send
+// their coordinator, so its view is the exact sum of theirs.
 type Metrics struct {
 	mu       sync.Mutex
 	finished map[string]*transportTotals // summed over the transport's finished runs
@@ -35,7 +36,7 @@ type transportTotals struct {
 	attempted, ready, failed, dropped      int64
 	ended, reconnects, sent                int64
 	received, lost, duplicated, outOfOrder int64
-	latency                                *results.Histogram
+	latency                                LatencyBuckets
 }
 
 // NewMetrics returns an empty live view; register it with a registry and pass
@@ -70,7 +71,7 @@ func (m *Metrics) Finish(transport string, res *results.TransportResult) {
 	}
 	t := m.finished[transport]
 	if t == nil {
-		t = &transportTotals{latency: results.NewHistogram()}
+		t = &transportTotals{latency: NewLatencyBuckets(nil)}
 		m.finished[transport] = t
 	}
 	c := res.Counters
@@ -85,7 +86,7 @@ func (m *Metrics) Finish(transport string, res *results.TransportResult) {
 	t.lost += c.Lost
 	t.duplicated += c.Duplicated
 	t.outOfOrder += c.OutOfOrder
-	t.latency.Merge(res.Histograms[results.HistLatency])
+	t.latency.Add(NewLatencyBuckets(res.Histograms[results.HistLatency]))
 }
 
 // totals sums each transport's finished runs and its running one, if any.
@@ -95,14 +96,14 @@ func (m *Metrics) totals() map[string]transportTotals {
 	out := map[string]transportTotals{}
 	for name, t := range m.finished {
 		sum := *t
-		sum.latency = results.NewHistogram()
-		sum.latency.Merge(t.latency)
+		sum.latency = NewLatencyBuckets(nil)
+		sum.latency.Add(t.latency)
 		out[name] = sum
 	}
 	for name, p := range m.running {
 		sum, ok := out[name]
 		if !ok {
-			sum.latency = results.NewHistogram()
+			sum.latency = NewLatencyBuckets(nil)
 		}
 		sum.phase = p.Phase
 		sum.open = p.Open
@@ -115,7 +116,7 @@ func (m *Metrics) totals() map[string]transportTotals {
 		sum.sent += p.Sent
 		sum.received += p.Received
 		sum.lost += p.Missing
-		sum.latency.Merge(p.Latency)
+		sum.latency.Add(p.latencyBuckets())
 		out[name] = sum
 	}
 	return out

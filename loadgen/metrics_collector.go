@@ -69,7 +69,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		for _, f := range m.desc.figures {
 			ch <- prometheus.MustNewConstMetric(f.desc, f.kind, float64(f.value(t)), transport)
 		}
-		count, sum, buckets := latencyBuckets(t.latency)
+		count, sum, buckets := t.latency.prometheus()
 		ch <- prometheus.MustNewConstHistogram(m.desc.latency, count, sum, buckets, transport)
 	}
 }

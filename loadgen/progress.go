@@ -31,6 +31,20 @@ type Progress struct {
 	Attempted, Dropped, Ended int64
 	Reconnects, Sent          int64
 	Latency                   *results.Histogram
+	// LatencyBuckets stands in for a nil Latency in a snapshot that crossed
+	// the wire: a coordinator's combined snapshot carries the sum of its
+	// workers' buckets (exactly those of their merged histogram), not their
+	// HdrHistograms.
+	LatencyBuckets *LatencyBuckets
+}
+
+// latencyBuckets is the snapshot's latency in the live metrics' buckets:
+// Latency's when set, else LatencyBuckets (empty when neither is).
+func (p Progress) latencyBuckets() LatencyBuckets {
+	if p.Latency == nil && p.LatencyBuckets != nil {
+		return *p.LatencyBuckets
+	}
+	return NewLatencyBuckets(p.Latency)
 }
 
 // Phases a run reports.

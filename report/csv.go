@@ -4,7 +4,9 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,11 +20,15 @@ var csvHeader = []string{
 	"server_cpu_per_delivery_us", "generator_cpu_per_delivery_us",
 	"server_rss_per_conn_bytes", "generator_rss_per_conn_bytes", "server_goroutines", "generator_goroutines",
 	"p99_x_tcp", "server_cpu_x_tcp",
+	"workers", "worker_count", "partial", "missing_workers",
 }
 
 // WriteSummaryCSV writes one row per summary with plain numbers (latencies in
 // microseconds), for spreadsheets and scripts. A statistic without samples is
-// an empty cell, which spreadsheets read as missing rather than as 0.
+// an empty cell, which spreadsheets read as missing rather than as 0. The
+// last columns say which workers of a coordinated run a row holds: how
+// many, of how many, whether it is a partial merge, and the indexes of
+// those it lacks (space-separated).
 func WriteSummaryCSV(w io.Writer, rows []Summary) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -52,7 +58,7 @@ func WriteSummaryCSV(w io.Writer, rows []Summary) error {
 			itoa(s.Errors), strconv.FormatBool(s.Saturated),
 			itoa(s.Reconnects), itoa(s.ReconnectFailed), unless(s.Expected > 0, itoa(s.LostAcrossReconnect)), itoa(s.ResumeGaps),
 			us(s.ReconnectSamples, s.ReconnectP99),
-		}, resourceCSV(s)...)); err != nil {
+		}, slices.Concat(resourceCSV(s), workersCSV(s))...)); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}
@@ -87,4 +93,13 @@ func unlessEmpty(known bool, v string) string {
 		return ""
 	}
 	return v
+}
+
+// workersCSV is a row's worker cells: held, of how many, partial, missing.
+func workersCSV(s Summary) []string {
+	missing := make([]string, len(s.MissingWorkers))
+	for i, w := range s.MissingWorkers {
+		missing[i] = strconv.Itoa(w)
+	}
+	return []string{strconv.Itoa(len(s.Workers)), strconv.Itoa(s.WorkerCount), strconv.FormatBool(s.Partial), strings.Join(missing, " ")}
 }

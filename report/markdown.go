@@ -47,7 +47,8 @@ func WriteMarkdownReport(w io.Writer, run *results.Run) error {
 }
 
 // DescribeWorkload names a run's workload in one phrase: pattern,
-// connections, what the rate means for the pattern, payload, warm-up and
+// connections (whose share of them, for some workers' own results of a
+// coordinated run: worker-N.json, a partial merge), what the rate means for the pattern, payload, warm-up and
 // measured duration, as the first transport ran it (every transport of a run
 // runs one scenario). It is empty for a run without transports. The compact
 // table has no pattern column, so print this above it.
@@ -56,7 +57,7 @@ func DescribeWorkload(run *results.Run) string {
 		return ""
 	}
 	wl := run.Transports[0].Workload
-	parts := []string{wl.Pattern, fmt.Sprintf("%d connections per transport", wl.Connections)}
+	parts := []string{wl.Pattern, coverageOf(run.Transports[0]).connections(wl)}
 	payload := fmt.Sprintf("%d-byte payload", wl.PayloadBytes)
 	switch info, known := workload.Pattern(wl.Pattern).Info(); {
 	case !known || info.Publishes:

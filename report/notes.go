@@ -53,13 +53,7 @@ func ErrorLines(run *results.Run) []string {
 		for _, b := range t.Baseline {
 			lines = append(lines, baselineLine(t.Transport, b))
 		}
-		for _, g := range t.Generator {
-			if g.Saturated {
-				for _, reason := range g.Reasons {
-					lines = append(lines, t.Transport+": load generator saturated (worker "+itoa(int64(g.Worker))+"): "+reason)
-				}
-			}
-		}
+		lines = append(lines, saturationLines(t)...)
 	}
 	return lines
 }
@@ -192,73 +186,4 @@ func ResourceLine(t *results.TransportResult) string {
 		line += fmt.Sprintf("%d deliveries in the window; ", tot.Deliveries)
 	}
 	return line + strings.Join(sides, "; ")
-}
-
-// workerLines say, for a coordinated run, which workers are missing from a
-// partial result, and how the workers' clocks stood to the coordinator's:
-// offsets, their uncertainty and drift, and the bound they put on latency
-// when it is not negligible next to it (more than a tenth of the p50).
-func workerLines(t *results.TransportResult) []string {
-	var lines []string
-	if t.Partial {
-		reported := len(t.Workers)
-		count := reported + len(t.MissingWorkers)
-		if reported > 0 {
-			count = t.Workers[0].Count
-		}
-		lines = append(lines, fmt.Sprintf("%s: PARTIAL result: worker(s) %v of %d missing (lost or not ready; workers.allow_partial): their connections and messages are not counted, so the figures describe the %d workers that reported, not the whole scenario",
-			t.Transport, t.MissingWorkers, count, reported))
-	}
-	var lo, hi, unc, drift time.Duration
-	coordinated, workers, sameClock := false, 0, 0
-	for _, w := range t.Workers {
-		if w.Host == "" {
-			continue
-		}
-		workers++
-		if w.SameClock {
-			sameClock++
-		}
-		off := time.Duration(w.ClockOffset)
-		if !coordinated || off < lo {
-			lo = off
-		}
-		if !coordinated || off > hi {
-			hi = off
-		}
-		unc = max(unc, time.Duration(w.ClockUncertainty))
-		drift = max(drift, time.Duration(w.ClockDrift).Abs())
-		coordinated = true
-	}
-	if !coordinated {
-		return lines
-	}
-	if sameClock == workers { // on the coordinator's machine: nothing to correct
-		return append(lines, fmt.Sprintf("%s: %d workers; one clock (same machine): no clock offset applied", t.Transport, workers))
-	}
-	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Nanosecond) } // below the measurement's noise
-	line := fmt.Sprintf("%s: %d workers; clock offsets to the coordinator %s to %s, uncertainty at most ±%s",
-		t.Transport, len(t.Workers), signedDuration(r(lo)), signedDuration(r(hi)), results.FormatDuration(r(unc)))
-	if drift > 0 { // 0: not measured again (an interrupted run)
-		line += ", drift at most " + results.FormatDuration(r(drift))
-	}
-	if sameClock > 0 {
-		line += fmt.Sprintf(" (%d of them on the coordinator's machine: one clock, offset 0)", sameClock)
-	}
-	// Fan-out latency spans two workers' clocks: the publisher's stamp and
-	// the receiver's arrival; echo times a round trip on one clock.
-	bound := 2*unc + drift
-	if p50 := t.Hist(results.HistLatency).Quantile(0.5); t.Workload.Pattern != "echo" && p50 > 0 && 10*bound > p50 {
-		line += fmt.Sprintf("; latency is exact only to ±%s (clock uncertainty and drift), not negligible next to its p50 %s",
-			results.FormatDuration(bound), results.FormatDuration(p50))
-	}
-	return append(lines, line)
-}
-
-// signedDuration formats a duration that may be negative.
-func signedDuration(d time.Duration) string {
-	if d < 0 {
-		return "-" + results.FormatDuration(-d)
-	}
-	return "+" + results.FormatDuration(d)
 }

@@ -194,7 +194,7 @@ func TestNoSamplesPrintAsDash(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := strings.Split(strings.TrimSpace(buf.String()), "\n")[1]
-		if want := "socketio,fanout,0,100,0,,,,,,,,,,,,,100,false,0,0,,0," + strings.Repeat(",", 14); got != want {
+		if want := "socketio,fanout,0,100,0,,,,,,,,,,,,,100,false,0,0,,0," + strings.Repeat(",", 14) + ",1,1,false,"; got != want {
 			t.Errorf("csv row %q, want %q", got, want)
 		}
 	})

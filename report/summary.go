@@ -56,6 +56,16 @@ type Summary struct {
 	TCP           bool
 	P99xTCP       float64
 	ServerCPUxTCP float64
+
+	// Workers are the indexes of the coordinated run's workers whose
+	// results the row holds, of WorkerCount; MissingWorkers the others. A
+	// single process, or a whole coordinated run, holds them all; a
+	// worker's own result (workers/worker-N.json) one; a Partial merge
+	// (workers.allow_partial) lacks those that were lost.
+	Workers        []int
+	WorkerCount    int
+	MissingWorkers []int
+	Partial        bool
 }
 
 // TCPTransport is the transport whose row, when a run has one, the others
@@ -108,8 +118,13 @@ func Summarize(r *results.TransportResult) Summary {
 		s.LossRatio = float64(c.Lost) / float64(c.Expected)
 	}
 	s.Res, s.HasResources = r.ResourceTotals()
+	cov := coverageOf(r)
+	s.Workers, s.WorkerCount, s.MissingWorkers, s.Partial = cov.held, cov.count, cov.missing, cov.partial
 	return s
 }
+
+// WholeRun reports whether the row holds every worker of its run.
+func (s Summary) WholeRun() bool { return len(s.MissingWorkers) == 0 }
 
 // ServerMicros is the server's CPU microseconds per delivery, when known.
 func (s Summary) ServerMicros() (float64, bool) { return s.Res.ServerMicrosPerDelivery() }

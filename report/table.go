@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -118,6 +119,32 @@ func anyReconnecting(rows []Summary) bool {
 	return false
 }
 
+// workersColumn follows the pattern in the wide and Markdown tables when a
+// row holds only some workers of a coordinated run (a worker's own result,
+// a partial merge): which of how many ("worker 1 of 2", "workers 0, 2 of 3
+// (partial)"); a whole run's rows read "all N".
+var workersColumn = summaryColumn{"workers", false, tw.AlignLeft, func(s Summary) string {
+	if s.WholeRun() {
+		return "all " + itoa(int64(s.WorkerCount))
+	}
+	c := workerCoverage{held: s.Workers, count: s.WorkerCount}
+	who, _ := c.who()
+	if s.Partial {
+		who += " (partial)"
+	}
+	return who
+}}
+
+// anyPartOfARun reports whether a row holds only some workers of its run.
+func anyPartOfARun(rows []Summary) bool {
+	for _, s := range rows {
+		if !s.WholeRun() {
+			return true
+		}
+	}
+	return false
+}
+
 // compactCPUColumn is the one resource column of the compact table: CPU per
 // delivery, server/generator. It appears only when some row knows it (a
 // pattern that delivers messages).
@@ -205,6 +232,9 @@ func WriteSummaryTable(w io.Writer, rows []Summary, format Format) error {
 	var cols []summaryColumn
 	var align []tw.Align
 	columns := summaryColumns
+	if all && anyPartOfARun(rows) { // after the pattern
+		columns = slices.Concat(columns[:2], []summaryColumn{workersColumn}, columns[2:])
+	}
 	if all && anyReconnecting(rows) {
 		columns = append(columns[:len(columns):len(columns)], reconnectColumns...)
 	}
