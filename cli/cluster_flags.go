@@ -28,7 +28,7 @@ type clusterFlags struct {
 
 func (f *clusterFlags) register(fs *flagSet) {
 	if !f.coordinate { // pushbench coordinate waits for workers started elsewhere
-		fs.IntVar(&f.procs, "procs", 0, "split each transport's connections over N local worker processes under one coordinator: one plan, one publisher, one merged result (scenarios: workers.procs; default 1 process)")
+		fs.IntVar(&f.procs, "procs", 0, "split each transport's connections over N local worker processes under one coordinator: one plan, one publisher, one merged result (scenarios: workers.procs; default 0: no workers, this process loads the target)")
 	}
 	fs.IntVar(&f.workers, "workers", 0, "coordinate N workers started elsewhere (pushbench worker --coordinator HOST:PORT --index I) instead of loading the target from this process; needs --listen")
 	fs.StringVar(&f.listen, "listen", "", "with --workers: the address workers connect to, e.g. 127.0.0.1:7000, or :7000 on every interface (needs --allow-remote)")
