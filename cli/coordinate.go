@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -189,7 +190,10 @@ func (cl *clusterRun) fail(err error) {
 	}
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	cl.failures = append(cl.failures, strings.ReplaceAll(err.Error(), "\n", "; ")) // errors.Join's lines
+	why := strings.ReplaceAll(err.Error(), "\n", "; ") // errors.Join's lines
+	if !slices.Contains(cl.failures, why) {            // a transport's failure is recorded once, and may be returned again
+		cl.failures = append(cl.failures, why)
+	}
 }
 
 // failure is why the run failed, "" when it completed: the transports that

@@ -214,6 +214,16 @@ func runOrCoordinate(ctx context.Context, cmd string, args []string, stdout, std
 		o.cluster = cl
 	}
 
+	err = o.runScenarios(ctx, scs, worker, log, stdout, stderr)
+	if err != nil && !errors.Is(err, errFailed) && o.cluster != nil {
+		o.cluster.fail(err) // the workers are told why when the run closes
+	}
+	return err
+}
+
+// runScenarios runs every scenario o.repeat times; errFailed when one
+// completed with a failure.
+func (o *runOptions) runScenarios(ctx context.Context, scs []*scenarios.Scenario, worker results.Worker, log *slog.Logger, stdout, stderr io.Writer) error {
 	failed := false
 	for _, sc := range scs {
 		if err := guessedPublishIsOurs(ctx, sc); err != nil {
