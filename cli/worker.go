@@ -25,7 +25,7 @@ Exit status:
   1    the coordinator ended the run as failed: another worker lost or never
        joined, a transport failed, the coordinator interrupted (the reason is logged)
   2    this worker failed: a bad flag or coordinator address; the coordinator
-       unreachable, lost, or refusing it (index taken, clock too uncertain); a job
+       unreachable, lost, silent for a minute (it sends a keepalive every 5 s), or refusing it (index taken, clock too uncertain); a job
        it refused (a target off this machine without --allow-remote) or whose run failed
   130  interrupted`
 

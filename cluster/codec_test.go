@@ -41,6 +41,7 @@ func sampleMessages() []Message {
 		&Failed{Job: 4, Error: "ws: dial: refused"},
 		&Abort{Job: 4, Reason: "worker 2 lost"},
 		&Done{},
+		&Alive{},
 		&Done{Failure: "worker 1 (never joined) joining: did not join within 1m0s"},
 		&ErrorMessage{Message: "worker index 5 out of range"},
 	}

@@ -18,7 +18,10 @@ const (
 	DefaultMaxClockUncertainty = 5 * time.Millisecond
 	DefaultResultGrace         = 30 * time.Second
 	DefaultAbortGrace          = 10 * time.Second
-	DefaultPlanLead            = 250 * time.Millisecond
+	// DefaultAliveInterval: a keepalive every 5 s, against a worker's
+	// DefaultAliveTimeout of 60 s.
+	DefaultAliveInterval = 5 * time.Second
+	DefaultPlanLead      = 250 * time.Millisecond
 )
 
 // helloTimeout bounds how long a new connection may take to say Hello;
@@ -64,6 +67,10 @@ type Options struct {
 	ResultGrace time.Duration
 	// AbortGrace is how long an aborted worker may take to confirm it stopped.
 	AbortGrace time.Duration
+	// AliveInterval is how often every member is sent an Alive, so a
+	// worker can tell a hung coordinator from a quiet one. Default
+	// DefaultAliveInterval.
+	AliveInterval time.Duration
 	// PlanLead is the least time between sending the plan and its start
 	// (more when round trips are long: five of the slowest worker's).
 	PlanLead time.Duration
@@ -85,6 +92,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AbortGrace <= 0 {
 		o.AbortGrace = DefaultAbortGrace
+	}
+	if o.AliveInterval <= 0 {
+		o.AliveInterval = DefaultAliveInterval
 	}
 	if o.PlanLead <= 0 {
 		o.PlanLead = DefaultPlanLead
@@ -264,6 +274,38 @@ func (c *Coordinator) join(conn net.Conn) {
 	if why := c.admit(m, est, measured...); why != "" {
 		refuse(why, "") // welcomed, then refused: the worker ends with this reason
 		return
+	}
+	select {
+	case <-m.gone:
+		// Its connection ended between the welcome and admit, when its
+		// loss did not count (it was no member yet): count it now.
+		c.lost(m)
+		return
+	default:
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.keepAlive(m)
+	}()
+}
+
+// keepAlive sends m an Alive every AliveInterval until its connection ends
+// or the coordinator closes.
+func (c *Coordinator) keepAlive(m *member) {
+	t := time.NewTicker(c.opts.AliveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if m.p.send(&Alive{}) != nil {
+				return
+			}
+		case <-m.gone:
+			return
+		case <-c.ctx.Done():
+			return
+		}
 	}
 }
 

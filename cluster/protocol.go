@@ -47,6 +47,12 @@ type Ping struct {
 	T0  int64 `json:"t0"`
 }
 
+// Alive is the coordinator's keepalive, sent to every member every
+// Options.AliveInterval: a worker that hears nothing for its AliveTimeout
+// takes the coordinator for hung (alive to TCP, silent to the protocol)
+// and ends instead of waiting for ever. It needs no answer.
+type Alive struct{}
+
 // Pong answers a Ping with the worker's receive (T1) and send (T2) times,
 // Unix ns on the worker's clock.
 type Pong struct {
@@ -148,6 +154,7 @@ func (*Failed) messageType() string       { return "failed" }
 func (*Abort) messageType() string        { return "abort" }
 func (*Done) messageType() string         { return "done" }
 func (*ErrorMessage) messageType() string { return "error" }
+func (*Alive) messageType() string        { return "alive" }
 
 // newMessage is an empty message of a wire type name, or nil for a name the
 // protocol does not have.
@@ -159,6 +166,8 @@ func newMessage(name string) Message {
 		return &Welcome{}
 	case "ping":
 		return &Ping{}
+	case "alive":
+		return &Alive{}
 	case "pong":
 		return &Pong{}
 	case "job":

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,10 @@ import (
 // coordinator: in Kubernetes the pods of a run start in any order.
 const DefaultJoinTimeout = 2 * time.Minute
 
+// DefaultAliveTimeout is how long a joined worker hears nothing from its
+// coordinator (twelve of its 5 s keepalives) before giving up on it.
+const DefaultAliveTimeout = time.Minute
+
 // Timeouts of a worker's side of the protocol.
 const (
 	welcomeTimeout = time.Minute     // hello to welcome: the clock exchange, at most ClockRounds x pingTimeout
@@ -33,6 +38,10 @@ type WorkerOptions struct {
 	Index       int
 	// JoinTimeout bounds how long the worker retries connecting.
 	JoinTimeout time.Duration
+	// AliveTimeout is how long the joined worker waits without a message
+	// from the coordinator (which sends an Alive every few seconds) before
+	// it takes the coordinator for hung and ends. Default DefaultAliveTimeout.
+	AliveTimeout time.Duration
 	// Host, PID and Env describe this process (defaults: this machine).
 	Host string
 	PID  int
@@ -56,6 +65,9 @@ type WorkerOptions struct {
 func (o WorkerOptions) withDefaults() WorkerOptions {
 	if o.JoinTimeout <= 0 {
 		o.JoinTimeout = DefaultJoinTimeout
+	}
+	if o.AliveTimeout <= 0 {
+		o.AliveTimeout = DefaultAliveTimeout
 	}
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
@@ -299,11 +311,18 @@ func (w *workerSession) serve(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		for {
+			_ = w.p.conn.SetReadDeadline(time.Now().Add(w.o.AliveTimeout))
 			msg, err := w.p.next()
 			at := w.o.Now()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("nothing from the coordinator for %s (it sends a keepalive every few seconds): it hung or the network dropped: %w", w.o.AliveTimeout, err)
+			}
 			if err != nil {
 				readErr <- err
 				return
+			}
+			if _, ok := msg.(*Alive); ok {
+				continue
 			}
 			if ping, ok := msg.(*Ping); ok {
 				_ = w.pong(ping, at)
